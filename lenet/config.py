@@ -1,0 +1,25 @@
+"""Facts shared by the trainer, the app and the tests: one source of truth."""
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The model reads MNIST-shaped images: 28x28, one channel, float32 in [0, 1], white ink on black.
+IMAGE_SIZE = 28
+INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
+INPUT_NAME = "image"
+
+# MNIST fits each digit's bounding box into 20x20 and centres its mass in the 28x28 frame.
+DIGIT_BOX_SIZE = 20
+
+NUM_CLASSES = 10
+CLASS_NAMES = tuple(str(digit) for digit in range(NUM_CLASSES))
+
+DEFAULT_MODEL_DIR = PROJECT_ROOT / "saved_model"
+METADATA_FILENAME = "metadata.json"
+
+# Where tests and training on the team's machines find MNIST; users download it through Keras.
+SHARED_MNIST_DIR = PROJECT_ROOT.parent / "shared" / "mnist"
+MNIST_DIR_ENV = "MNIST_DIR"
+
+RETRAIN_COMMAND = "python train_model.py"

@@ -1,0 +1,34 @@
+"""Fixtures shared by the tests: MNIST from the team's shared copy, the committed model."""
+
+import os
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from lenet.config import DEFAULT_MODEL_DIR, MNIST_DIR_ENV, SHARED_MNIST_DIR  # noqa: E402
+from lenet.data import default_data_dir, load_mnist  # noqa: E402
+
+
+def mnist_dir_or_skip():
+    """The folder holding MNIST here; tests needing it skip (and fail in CI) when there is none."""
+    folder = default_data_dir()
+    if folder is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs MNIST at {SHARED_MNIST_DIR} or ${MNIST_DIR_ENV}")
+        pytest.skip(f"MNIST is not at {SHARED_MNIST_DIR} and ${MNIST_DIR_ENV} is not set")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """((x_train, y_train), (x_test, y_test)) as uint8 arrays."""
+    return load_mnist(mnist_dir_or_skip())
+
+
+@pytest.fixture(scope="session")
+def classifier():
+    """The committed model, loaded once."""
+    from lenet.inference import Classifier
+
+    return Classifier(DEFAULT_MODEL_DIR)

@@ -1,0 +1,180 @@
+import filecmp
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import train_model
+from lenet.config import METADATA_FILENAME, PROJECT_ROOT
+from lenet.export import KERAS_FILENAME, export_saved_model
+
+SMOKE_FLAGS = ["--limit", "2000", "--epochs", "1"]
+
+
+def run_trainer(*flags, **popen_args):
+    return subprocess.run(
+        [sys.executable, "train_model.py", *flags], cwd=PROJECT_ROOT, capture_output=True, text=True,
+        timeout=300, **popen_args,
+    )
+
+
+def fake_previous_model(folder):
+    """A folder that looks like an earlier export, with content we can compare byte for byte."""
+    (folder / "variables").mkdir(parents=True)
+    (folder / "saved_model.pb").write_bytes(os.urandom(4096))
+    (folder / "variables" / "variables.index").write_bytes(os.urandom(512))
+    (folder / METADATA_FILENAME).write_text('{"test_accuracy": 0.99}\n')
+    return folder
+
+
+def assert_unchanged(folder, snapshot):
+    comparison = filecmp.dircmp(folder, snapshot)
+    assert not (comparison.left_only or comparison.right_only or comparison.diff_files)
+    for sub in ("variables",):
+        assert not filecmp.dircmp(folder / sub, snapshot / sub).diff_files
+
+
+def no_leftovers(parent):
+    return [p.name for p in parent.iterdir() if ".staging-" in p.name or ".old-" in p.name]
+
+
+@pytest.fixture(scope="module")
+def smoke_model(tmp_path_factory):
+    output = tmp_path_factory.mktemp("smoke") / "model"
+    result = run_trainer(*SMOKE_FLAGS, "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    return output, result.stdout
+
+
+def test_smoke_run_writes_a_loadable_saved_model(smoke_model):
+    output, stdout = smoke_model
+    assert "Test accuracy:" in stdout
+    loaded = tf.saved_model.load(str(output))
+    signature = loaded.signatures["serving_default"]
+    assert signature.structured_input_signature[1]["image"].shape.as_list() == [None, 28, 28, 1]
+    probabilities = signature(image=tf.zeros((2, 28, 28, 1)))["probabilities"].numpy()
+    assert probabilities.shape == (2, 10)
+
+
+def test_smoke_run_writes_metadata_and_report(smoke_model, mnist):
+    output, stdout = smoke_model
+    info = json.loads((output / METADATA_FILENAME).read_text())
+    assert info["epochs"] == 1 and info["training_images"] == 2000 and info["variant"] == "modern"
+    assert f"{info['test_accuracy']:.4%}" in stdout
+    assert info["data_md5"]["t10k-labels-idx1-ubyte"] == "27ae3e4e09519cfbb04c329615203637"
+    for name in ("curves.png", "confusion_matrix.png", "misclassified.png"):
+        assert (output / "report" / name).read_bytes().startswith(b"\x89PNG")
+    assert no_leftovers(output.parent) == []
+
+
+def test_exported_model_predicts_what_the_keras_model_did(tmp_path, mnist):
+    (x_train, y_train), (x_test, _) = mnist
+    args = train_model.parse_args(["--limit", "1000", "--epochs", "1", "--output", str(tmp_path / "m")])
+    model, _, _ = train_model.train(args, x_train[:1000], y_train[:1000])
+    export_saved_model(model, tmp_path / "m")
+    images = x_test[:100, ..., np.newaxis].astype(np.float32) / 255
+    exported = tf.saved_model.load(str(tmp_path / "m")).signatures["serving_default"]
+    np.testing.assert_allclose(exported(image=images)["probabilities"].numpy(), model(images), atol=1e-5)
+    reloaded = keras.models.load_model(tmp_path / "m" / KERAS_FILENAME)
+    np.testing.assert_allclose(reloaded(images), model(images), atol=1e-6)
+
+
+def test_same_seed_gives_the_same_weights(tmp_path):
+    outputs = [tmp_path / "a", tmp_path / "b"]
+    for output in outputs:
+        assert run_trainer("--limit", "600", "--epochs", "1", "--output", str(output)).returncode == 0
+    first, second = (keras.models.load_model(o / KERAS_FILENAME).get_weights() for o in outputs)
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--epochs", "0"], "--epochs: must be a positive integer"),
+        (["--epochs", "-3"], "--epochs: must be a positive integer"),
+        (["--variant", "resnet"], "invalid choice: 'resnet'"),
+        (["--data-dir", "/no/such/folder"], "folder /no/such/folder does not exist"),
+        (["--learning-rate", "nan"], "--learning-rate: must be a positive number"),
+        (["--output", "."], "is not a SavedModel folder"),
+    ],
+)
+def test_invalid_flags_get_an_argparse_error(flags, message, capsys):
+    with pytest.raises(SystemExit) as caught:
+        train_model.parse_args(flags)
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_help_states_every_default():
+    result = run_trainer("--help")
+    for flag in ("--epochs", "--batch-size", "--learning-rate", "--seed", "--variant", "--augment",
+                 "--data-dir", "--output", "--limit"):
+        assert flag in result.stdout
+    assert result.stdout.count("(default:") >= 9
+
+
+def test_failed_export_leaves_the_previous_model_byte_identical(tmp_path, monkeypatch):
+    output = fake_previous_model(tmp_path / "model")
+    snapshot = fake_previous_model(tmp_path / "snapshot")
+    for source in output.rglob("*"):
+        if source.is_file():
+            (snapshot / source.relative_to(output)).write_bytes(source.read_bytes())
+
+    def disk_full(model, directory):
+        (Path(directory) / "saved_model.pb").write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(train_model, "export_saved_model", disk_full)
+    with pytest.raises(SystemExit, match="No space left on device"):
+        train_model.main(["--limit", "300", "--epochs", "1", "--output", str(output)])
+    assert_unchanged(output, snapshot)
+    assert no_leftovers(tmp_path) == []
+
+
+def test_broken_data_leaves_the_previous_model_and_says_why(tmp_path):
+    output = fake_previous_model(tmp_path / "model")
+    before = (output / "saved_model.pb").read_bytes()
+    data = tmp_path / "mnist"
+    data.mkdir()
+    (data / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b truncated")
+    result = run_trainer("--data-dir", str(data), "--output", str(output))
+    assert result.returncode != 0
+    assert "mnist" in result.stderr and "Traceback" not in result.stderr
+    assert (output / "saved_model.pb").read_bytes() == before
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_training_keeps_the_old_model_and_cleans_up(tmp_path, stop_signal):
+    output = fake_previous_model(tmp_path / "model")
+    before = (output / "saved_model.pb").read_bytes()
+    process = subprocess.Popen(
+        [sys.executable, "-u", "train_model.py", "--limit", "20000", "--epochs", "50", "--output", str(output)],
+        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    # Stop it once training is under way, i.e. after the staging folder exists and the first epoch ended.
+    for line in process.stdout:
+        if "Epoch 1/50" in line or "val_accuracy" in line:
+            break
+    process.send_signal(stop_signal)
+    remaining, _ = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert "left as it was" in remaining
+    assert (output / "saved_model.pb").read_bytes() == before
+    assert no_leftovers(tmp_path) == []
+
+
+def test_unwritable_output_gets_a_clear_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run_trainer("--limit", "300", "--epochs", "1", "--output", str(blocker / "model"))
+    assert result.returncode != 0
+    assert "Cannot write to" in result.stderr and "Traceback" not in result.stderr
