@@ -107,7 +107,7 @@ def _is_replaceable(output):
     return output.is_dir() and (not any(output.iterdir()) or (output / "saved_model.pb").exists())
 
 
-def train(args, x_train, y_train):
+def train(args, x_train, y_train, callbacks=()):
     """Fit a fresh LeNet-5; return (model, history dict, seconds)."""
     (x_fit, y_fit), (x_val, y_val) = split_validation(x_train, y_train, VALIDATION_FRACTION, args.seed)
     steps_per_epoch = max(1, len(x_fit) // args.batch_size)
@@ -125,7 +125,7 @@ def train(args, x_train, y_train):
             epochs=args.epochs,
             validation_data=evaluation_dataset(x_val, y_val),
             shuffle=False,  # The pipeline shuffles, with the seed.
-            callbacks=[stop_on_signal],
+            callbacks=[stop_on_signal, *callbacks],
             verbose=1 if sys.stdout.isatty() else 2,
         )
     return model, history.history, time.perf_counter() - started
@@ -153,7 +153,7 @@ def metadata(args, model, history, seconds, test_accuracy, checksums, data_sourc
         "training_images": training_images,
         "training_seconds": round(seconds, 1),
         "cpu_count": os.cpu_count(),
-        "command": "python train_model.py " + " ".join(sys.argv[1:]),
+        "command": " ".join(["python train_model.py", *sys.argv[1:]]),
         "tensorflow_version": tf.__version__,
         "keras_version": keras.__version__,
         "python_version": platform.python_version(),

@@ -53,6 +53,10 @@ def atomic_directory(output):
     output = Path(output).resolve()
     parent = check_writable_parent(output)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-", dir=parent))
+    # mkdtemp makes the folder private (0700); the model is meant to be read by anyone, like any file.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)
     try:
         with _sigterm_raises_keyboard_interrupt():
             yield staging
