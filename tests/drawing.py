@@ -1,0 +1,105 @@
+"""Draw test digits on a canvas like a person in the browser: a round brush along a path.
+
+Every function returns the brush's alpha, uint8 (H, W), 255 where painted; `sketchpad` wraps it
+the way Gradio's sketchpad sends it.
+"""
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+# A few digits as polylines in the unit square (x to the right, y down), one list per stroke.
+_ANGLES = np.linspace(0, 2 * np.pi, 33)
+STROKES = {
+    "1": [[(0.5, 0.0), (0.5, 1.0)]],
+    "7": [[(0.0, 0.0), (1.0, 0.0), (0.35, 1.0)]],
+    "0": [list(zip(0.5 + 0.5 * np.sin(_ANGLES), 0.5 - 0.5 * np.cos(_ANGLES)))],
+    "4": [[(0.6, 1.0), (0.6, 0.0), (0.0, 0.7), (0.9, 0.7)]],
+}
+
+
+def draw_strokes(strokes, canvas=800, brush=20, box=(0.3, 0.15, 0.6, 0.85)):
+    """Polylines in the unit square -> alpha (canvas, canvas) with `strokes` drawn inside `box`.
+
+    `box` is (left, top, width, height) as fractions of the canvas; `brush` is in pixels.
+    """
+    left, top, width, height = (value * canvas for value in box)
+    paths = [[(left + x * width, top + y * height) for x, y in stroke] for stroke in strokes]
+    return _paint(paths, canvas, brush)
+
+
+def draw_mnist(digit, canvas=800, brush=20, height=0.6, center=(0.5, 0.5)):
+    """MNIST uint8 (28, 28) -> alpha (canvas, canvas): its centre line retraced with a brush.
+
+    The digit is upscaled 4x, thresholded at half intensity and thinned to its skeleton; every
+    pair of touching skeleton pixels becomes a brush segment. The drawing is `height` of the
+    canvas tall, centred at `center` (x, y fractions of the canvas).
+    """
+    large = np.asarray(Image.fromarray(digit).resize((112, 112), Image.Resampling.BILINEAR))
+    rows, cols = np.nonzero(_skeleton(large >= 128))
+    scale = height * canvas / (rows.max() - rows.min() + 1)
+    mid_row, mid_col = (rows.max() + rows.min()) / 2, (cols.max() + cols.min()) / 2
+    points = {
+        (row, col): (center[0] * canvas + (col - mid_col) * scale,
+                     center[1] * canvas + (row - mid_row) * scale)
+        for row, col in zip(rows, cols)
+    }
+    segments = [
+        [points[row, col], points[row + dy, col + dx]]
+        for row, col in points
+        for dy, dx in ((0, 1), (1, -1), (1, 0), (1, 1))
+        if (row + dy, col + dx) in points
+    ]
+    return _paint(segments + [[point] for point in points.values()], canvas, brush)
+
+
+def _skeleton(mask):
+    """bool (h, w) -> bool (h, w), one pixel wide and connected (Zhang and Suen, 1984)."""
+    image = np.pad(mask, 1).astype(np.uint8)
+    changed = True
+    while changed:
+        changed = False
+        for first_pass in (True, False):
+            center = image[1:-1, 1:-1]
+            # Neighbours P2..P9, clockwise from north.
+            n, ne, e, se = image[:-2, 1:-1], image[:-2, 2:], image[1:-1, 2:], image[2:, 2:]
+            s, sw, w, nw = image[2:, 1:-1], image[2:, :-2], image[1:-1, :-2], image[:-2, :-2]
+            ring = [n, ne, e, se, s, sw, w, nw, n]
+            count = sum(ring[:8])
+            crossings = sum((ring[i] == 0) & (ring[i + 1] == 1) for i in range(8))
+            if first_pass:
+                side = (n * e * s == 0) & (e * s * w == 0)
+            else:
+                side = (n * e * w == 0) & (n * s * w == 0)
+            remove = (center == 1) & (count >= 2) & (count <= 6) & (crossings == 1) & side
+            if remove.any():
+                center[remove] = 0
+                changed = True
+    return image[1:-1, 1:-1].astype(bool)
+
+
+def _paint(paths, canvas, brush):
+    """Point lists -> alpha (canvas, canvas): each path drawn with a round brush of `brush` px."""
+    image = Image.new("L", (canvas, canvas), 0)
+    pen = ImageDraw.Draw(image)
+    radius = brush / 2
+    for path in paths:
+        if len(path) > 1:
+            pen.line(path, fill=255, width=round(brush))
+        for x, y in path:
+            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
+    return np.asarray(image)
+
+
+def sketchpad(alpha, rgb=None):
+    """Alpha (H, W) -> Gradio sketchpad value: one RGBA layer, composite over white.
+
+    `rgb` (H, W, 3) is the layer's colour, black by default; it only shows where alpha > 0.
+    """
+    height, width = alpha.shape
+    layer = np.zeros((height, width, 4), np.uint8)
+    if rgb is not None:
+        layer[:, :, :3] = rgb
+    layer[:, :, 3] = alpha
+    white = np.full((height, width, 4), 255, np.uint8)
+    composite = Image.alpha_composite(Image.fromarray(white), Image.fromarray(layer))
+    return {"background": white, "layers": [layer], "composite": np.asarray(composite)}
