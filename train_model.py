@@ -27,6 +27,7 @@ from lenet.model import VARIANTS, build_model  # noqa: E402
 from lenet.report import write_training_report  # noqa: E402
 from lenet.stopping import stop_training_on_signals  # noqa: E402
 from lenet.training import (  # noqa: E402
+    as_app_sees_them,
     compile_for_training,
     evaluation_dataset,
     split_validation,
@@ -137,12 +138,14 @@ def evaluate(model, x_test, y_test):
     return probabilities, float(np.mean(probabilities.argmax(axis=1) == y_test))
 
 
-def metadata(args, model, history, seconds, test_accuracy, checksums, data_source, training_images):
+def metadata(args, model, history, seconds, test_accuracy, app_view_accuracy, checksums, data_source,
+             training_images):
     return {
         "model": "LeNet-5",
         "variant": args.variant,
         "parameters": int(model.count_params()),
         "test_accuracy": round(test_accuracy, 6),
+        "test_accuracy_app_preprocessing": round(app_view_accuracy, 6),
         "validation_accuracy": round(float(history["val_accuracy"][-1]), 6),
         "epochs": args.epochs,
         "batch_size": args.batch_size,
@@ -176,11 +179,13 @@ def main(argv=None):
         with atomic_directory(args.output) as staging:
             model, history, seconds = train(args, x_train, y_train)
             probabilities, test_accuracy = evaluate(model, x_test, y_test)
+            _, app_view_accuracy = evaluate(model, as_app_sees_them(x_test), y_test)
             print(f"Test accuracy: {test_accuracy:.4%} on {len(y_test):,} MNIST test images "
                   f"(training took {seconds:.0f} s).")
+            print(f"Test accuracy through the app's preprocessing: {app_view_accuracy:.4%}.")
             export_saved_model(model, staging)
-            info = metadata(args, model, history, seconds, test_accuracy, dataset_checksums(dataset),
-                            data_source, len(x_train))
+            info = metadata(args, model, history, seconds, test_accuracy, app_view_accuracy,
+                            dataset_checksums(dataset), data_source, len(x_train))
             (staging / METADATA_FILENAME).write_text(json.dumps(info, indent=2) + "\n")
             write_training_report(staging / "report", history, x_test, y_test, probabilities)
         print(f"Saved the model to {args.output} (report in {Path(args.output) / 'report'}).")

@@ -23,6 +23,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from drawing import draw_mnist, sketchpad  # noqa: E402
+from lenet.config import DEFAULT_MODEL_DIR  # noqa: E402
 from lenet.data import load_mnist  # noqa: E402
 from lenet.inference import Classifier  # noqa: E402
 from lenet.reader import DigitReader  # noqa: E402
@@ -52,12 +53,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2000, help="test digits to draw (default: 2000)")
     parser.add_argument("--seed", type=int, default=0, help="picks the digits and the drawing (default: 0)")
+    parser.add_argument("--model-dir", default=str(DEFAULT_MODEL_DIR), help="SavedModel (default: saved_model)")
     args = parser.parse_args()
 
     rng = np.random.default_rng(args.seed)
     _, (x_test, y_test) = load_mnist()
     chosen = rng.choice(len(x_test), size=args.count, replace=False)
-    reader = DigitReader(Classifier())
+    reader = DigitReader(Classifier(args.model_dir))
 
     ours, naive, blanks, brushes, heights = [], [], 0, [], []
     started = time.perf_counter()

@@ -149,10 +149,17 @@ def _sketchpad_ink(value):
 
 
 def _layer_ink(array):
-    """Sketchpad layer -> uint8 (H, W) ink: its alpha, where the brush painted."""
+    """Sketchpad layer -> uint8 (H, W) ink: its alpha, where the brush painted.
+
+    A layer without transparency (an opaque picture sent as a layer) is read like any image.
+    """
     if array.shape[2] not in (2, 4):
         return _image_ink(array)
-    return _alpha_ink(array[:, :, -1], _full_scale(array))
+    alpha = array[:, :, -1]
+    # A painted layer is transparent somewhere, nearly always in a corner: check that first, cheaply.
+    if alpha[0, 0] != 0 and alpha.min() == alpha.max():
+        return _image_ink(array)
+    return _alpha_ink(alpha, _full_scale(array))
 
 
 def _alpha_ink(alpha, full):
