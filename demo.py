@@ -8,14 +8,14 @@ from pathlib import Path
 
 import gradio as gr
 
-from lenet.config import DEFAULT_MODEL_DIR
+from lenet.config import served_model_dir
 from lenet.inference import Classifier, ModelLoadError
 from lenet.preprocess import InvalidImageError
 from lenet.reader import PROMPT, DigitReader, describe_model
 from lenet.sketchpad import DigitSketchpad
 
 try:
-    classifier = Classifier(DEFAULT_MODEL_DIR)
+    classifier = Classifier(served_model_dir())
 except ModelLoadError as error:
     # A half-working page that can never answer is worse than a clear refusal to start.
     sys.exit(f"error: {error}")
@@ -35,7 +35,8 @@ def predict(drawing):
     return reading.confidences(), reading.preview()
 
 
-with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False) as demo:
+# Gradio keeps a copy of every upload; drawings are not kept longer than it takes to answer.
+with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cache=(300, 300)) as demo:
     gr.Markdown(
         "# Draw a digit\n"
         "LeNet-5 reads it as you draw, after shrinking it to 28×28 the way MNIST digits were made. "
@@ -72,6 +73,9 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False) as demo:
 
     demo.load(fn=None, js=(WEB / "keep_brush_ready.js").read_text())
 
+# A prediction takes about 2 ms of CPU; Gradio's transport costs far more. Four at a time keep two
+# CPU cores busy while requests wait on I/O, and the classifier is safe to call from threads.
+# Live prediction sends one event per stroke, so a bounded queue sheds load instead of lagging.
 demo.queue(default_concurrency_limit=4, max_size=64)
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Facts shared by the trainer, the app and the tests: one source of truth."""
 
+import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -16,6 +17,8 @@ NUM_CLASSES = 10
 CLASS_NAMES = tuple(str(digit) for digit in range(NUM_CLASSES))
 
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "saved_model"
+# The app serves the model in $LENET_MODEL_DIR when set, e.g. a freshly retrained one.
+MODEL_DIR_ENV = "LENET_MODEL_DIR"
 METADATA_FILENAME = "metadata.json"
 
 # Where tests and training on the team's machines find MNIST; users download it through Keras.
@@ -23,3 +26,8 @@ SHARED_MNIST_DIR = PROJECT_ROOT.parent / "shared" / "mnist"
 MNIST_DIR_ENV = "MNIST_DIR"
 
 RETRAIN_COMMAND = "python train_model.py"
+
+
+def served_model_dir():
+    """The folder the app loads its model from: $LENET_MODEL_DIR, else saved_model/."""
+    return Path(os.environ.get(MODEL_DIR_ENV) or DEFAULT_MODEL_DIR)

@@ -1,6 +1,7 @@
 """Fixtures shared by the tests: MNIST from the team's shared copy, the committed model."""
 
 import os
+import socket
 
 import pytest
 
@@ -32,3 +33,25 @@ def classifier():
     from lenet.inference import Classifier
 
     return Classifier(DEFAULT_MODEL_DIR)
+
+
+def free_port():
+    """A localhost port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_client():
+    """demo.py's app launched in-process on a free port, and a gradio_client Client for it."""
+    from gradio_client import Client
+
+    from demo import demo
+
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+    finally:
+        demo.close()

@@ -1,33 +1,13 @@
 """The app as API users see it: demo launched in-process, called through gradio_client."""
 
-import socket
-
 import numpy as np
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
 from drawing import STROKES, draw_strokes, sketchpad
 from lenet.reader import PROMPT
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def client():
-    from demo import demo
-
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
-    finally:
-        demo.close()
 
 
 def upload_value(value, folder):
@@ -45,9 +25,9 @@ def upload_value(value, folder):
 
 
 @pytest.mark.parametrize("digit", sorted(STROKES))
-def test_drawn_digit_is_read(client, tmp_path, digit):
+def test_drawn_digit_is_read(app_client, tmp_path, digit):
     value = upload_value(sketchpad(draw_strokes(STROKES[digit], brush=24)), tmp_path)
-    label, preview = client.predict(value, api_name="/predict")
+    label, preview = app_client.predict(value, api_name="/predict")
     assert label["label"] == digit
     confidences = {item["label"]: item["confidence"] for item in label["confidences"]}
     assert sorted(confidences) == [str(d) for d in range(10)]
@@ -59,9 +39,9 @@ def test_drawn_digit_is_read(client, tmp_path, digit):
     assert (blocks == np.kron(blocks[::8, ::8], np.ones((8, 8), blocks.dtype))).all()
 
 
-def test_blank_canvas_gets_the_prompt_and_no_preview(client, tmp_path):
+def test_blank_canvas_gets_the_prompt_and_no_preview(app_client, tmp_path):
     value = upload_value(sketchpad(np.zeros((800, 800), np.uint8)), tmp_path)
-    label, preview = client.predict(value, api_name="/predict")
+    label, preview = app_client.predict(value, api_name="/predict")
     assert label["label"] == PROMPT
     assert not label.get("confidences")
     assert preview is None
@@ -89,11 +69,11 @@ def broken_files(folder):
     ("empty file", "not an image that can be read"),
     ("8000x8000", "8000×8000 pixels; the limit is 4096×4096"),
 ])
-def test_unusable_upload_gets_a_clear_message_and_the_server_keeps_answering(client, tmp_path, case, message):
+def test_unusable_upload_gets_a_clear_message_and_the_server_keeps_answering(app_client, tmp_path, case, message):
     path = broken_files(tmp_path)[case]
     with pytest.raises(AppError, match=message):
-        client.predict({"background": None, "layers": [handle_file(str(path))], "composite": None},
+        app_client.predict({"background": None, "layers": [handle_file(str(path))], "composite": None},
                        api_name="/predict")
     value = upload_value(sketchpad(draw_strokes(STROKES["7"])), tmp_path)
-    label, _ = client.predict(value, api_name="/predict")
+    label, _ = app_client.predict(value, api_name="/predict")
     assert label["label"] == "7"
