@@ -12,7 +12,7 @@ from lenet.config import served_model_dir
 from lenet.inference import Classifier, ModelLoadError
 from lenet.preprocess import InvalidImageError
 from lenet.reader import PROMPT, DigitReader, describe_model
-from lenet.sketchpad import DigitSketchpad
+from lenet.components import DigitSketchpad, PreviewImage
 
 try:
     classifier = Classifier(served_model_dir())
@@ -61,7 +61,7 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
             label = gr.Label(
                 value=PROMPT, num_top_classes=10, label="What LeNet-5 reads", elem_id="probabilities",
             )
-            preview = gr.Image(
+            preview = PreviewImage(
                 label="What the model saw (28×28)", format="png", image_mode="L",
                 interactive=False, height=200, buttons=["download"], elem_id="model-input",
             )

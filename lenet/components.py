@@ -1,14 +1,23 @@
-"""The app's sketchpad: Gradio's own, except that a broken or oversized upload gets a clear message.
+"""Gradio 6.31's sketchpad and image components, with two fixes the app needs.
 
-Gradio decodes the drawing's files before the prediction function runs, so a truncated PNG, a
-text file named .png or a huge image would fail inside Gradio with its generic "error" and no
-hint of what to do. Checking the size before decoding also bounds time and memory.
+DigitSketchpad: Gradio decodes the drawing's files before the prediction function runs, so a
+truncated PNG, a text file named .png or a huge image would fail inside Gradio with its generic
+"error" and no hint of what to do. Checking the size before decoding also bounds time and memory.
+
+PreviewImage: gr.Image rewrites a cached picture in place each time it is returned, so under
+concurrent requests for the same drawing a download can read the file half-written ("Too little
+data for declared Content-Length"). Writing to a temporary name and renaming is atomic.
 """
 
+import hashlib
 import io
+import os
+import tempfile
+from pathlib import Path
 
 import gradio as gr
-from gradio.data_classes import FileData
+import numpy as np
+from gradio.data_classes import FileData, ImageData
 from PIL import Image
 
 # Four times the canvas: larger drawings are refused before any pixel is decoded.
@@ -56,3 +65,33 @@ def check_image_file(file):
             "Send a smaller image.",
             print_exception=False,
         )
+
+
+class PreviewImage(gr.Image):
+    """gr.Image for numpy pictures, written to Gradio's cache atomically as PNG."""
+
+    def get_block_name(self):
+        return "image"
+
+    def get_block_class(self):
+        return "image"
+
+    def postprocess(self, value):
+        if value is None:
+            return None
+        path = write_png_atomically(np.asarray(value), Path(self.GRADIO_CACHE))
+        return ImageData(path=str(path), orig_name=path.name)
+
+
+def write_png_atomically(pixels, cache_dir):
+    """uint8 (H, W) or (H, W, C) -> path of a PNG of it under cache_dir, named by its content."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    data = buffer.getvalue()
+    folder = cache_dir / hashlib.sha256(data).hexdigest()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "image.png"
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as staging:
+        staging.write(data)
+    os.replace(staging.name, path)
+    return path
