@@ -2,6 +2,8 @@
 
     python train_model.py                      # the committed model's recipe
     python train_model.py --limit 2000 --epochs 1 --output /tmp/smoke_model   # seconds
+    python train_model.py --tune 6 --epochs 15 # search the recipe, then train and export the best
+    python train_model.py --init-from saved_model --extra-data corrections   # learn your corrections
 """
 
 import argparse
@@ -20,9 +22,10 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from lenet.atomic import OutputNotWritableError, atomic_directory  # noqa: E402
-from lenet.config import DEFAULT_MODEL_DIR, METADATA_FILENAME  # noqa: E402
+from lenet.config import DEFAULT_MODEL_DIR, METADATA_FILENAME, PROJECT_ROOT  # noqa: E402
 from lenet.data import MnistFormatError, dataset_checksums, default_data_dir, load_mnist  # noqa: E402
-from lenet.export import export_saved_model  # noqa: E402
+from lenet.export import KERAS_FILENAME, export_saved_model  # noqa: E402
+from lenet.extra_data import ExtraDataError, load_labelled_folders, oversample  # noqa: E402
 from lenet.model import VARIANTS, build_model  # noqa: E402
 from lenet.report import write_training_report  # noqa: E402
 from lenet.stopping import stop_training_on_signals  # noqa: E402
@@ -34,14 +37,31 @@ from lenet.training import (  # noqa: E402
     to_model_input,
     training_dataset,
 )
+from lenet.tuning import (  # noqa: E402
+    SUMMARY_MARKDOWN,
+    SearchError,
+    best_hyperparameters,
+    search,
+    search_metadata,
+    summary_table,
+    write_summary,
+)
 
 # Defaults of the committed model's recipe; each flag's help repeats its default.
 EPOCHS = 30
 BATCH_SIZE = 128
 LEARNING_RATE = 2e-3  # Peak of the cosine decay.
 SEED = 1
+VARIANT = "modern"
 AUGMENT_STRENGTH = 1.0  # Scales every distortion range in lenet/augment.py.
+# Fine-tuning (--init-from) starts from trained weights: fewer epochs, a gentler learning rate.
+FINE_TUNE_EPOCHS = 3
+FINE_TUNE_LEARNING_RATE = 2e-4
 VALIDATION_FRACTION = 1 / 12  # 5,000 of the 60,000 training images; the test set is never used to choose.
+TUNE_DIR = PROJECT_ROOT / "tuning"  # Git-ignored; keeps searches resumable.
+# What --tune searches, starting from this recipe; flags that set these by hand are ignored then.
+RECIPE = {"variant": VARIANT, "learning_rate": LEARNING_RATE, "batch_size": BATCH_SIZE,
+          "augment_strength": AUGMENT_STRENGTH}
 
 
 def positive_int(text):
@@ -73,15 +93,18 @@ def existing_dir(text):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Train LeNet-5 on MNIST and export a SavedModel.")
-    parser.add_argument("--epochs", type=positive_int, default=EPOCHS,
-                        help=f"passes over the training set (default: {EPOCHS})")
+    parser.add_argument("--epochs", type=positive_int, default=None,
+                        help=f"passes over the training set; with --tune, the most a trial may use "
+                             f"(trials choose between a third of it and all of it) "
+                             f"(default: {EPOCHS}; {FINE_TUNE_EPOCHS} with --init-from)")
     parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE,
                         help=f"images per training step (default: {BATCH_SIZE})")
-    parser.add_argument("--learning-rate", type=positive_float, default=LEARNING_RATE,
-                        help=f"Adam's initial learning rate, cosine-decayed to 1%% (default: {LEARNING_RATE})")
+    parser.add_argument("--learning-rate", type=positive_float, default=None,
+                        help=f"Adam's initial learning rate, cosine-decayed to 1%% "
+                             f"(default: {LEARNING_RATE}; {FINE_TUNE_LEARNING_RATE} with --init-from)")
     parser.add_argument("--seed", type=int, default=SEED,
                         help=f"seed for weights, shuffling, validation split and augmentation (default: {SEED})")
-    parser.add_argument("--variant", choices=VARIANTS, default="modern",
+    parser.add_argument("--variant", choices=VARIANTS, default=VARIANT,
                         help="modern: ReLU + max pooling; classic: tanh + average pooling as in 1998 "
                              "(default: modern)")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True,
@@ -96,7 +119,33 @@ def parse_args(argv=None):
                         help="SavedModel folder, replaced only if training succeeds (default: saved_model)")
     parser.add_argument("--limit", type=positive_int, default=None,
                         help="train on the first N training images only, for smoke tests (default: all)")
+    parser.add_argument("--extra-data", action="append", type=existing_dir, default=[], metavar="DIR",
+                        help="also train on the drawings in DIR/<digit>/*.png (28x28, as the app saves "
+                             "corrections), repeated to a tenth of each epoch; may be given more than once "
+                             "(default: none)")
+    parser.add_argument("--init-from", type=existing_dir, default=None, metavar="PATH",
+                        help=f"fine-tune the model in PATH (a folder written by this script, holding "
+                             f"{KERAS_FILENAME}) instead of starting from random weights (default: off)")
+    parser.add_argument("--tune", type=positive_int, default=None, metavar="N",
+                        help="first search N recipes with Keras Tuner (Bayesian optimization over variant, "
+                             "learning rate, batch size, epochs up to --epochs and augmentation strength, "
+                             "scored by validation accuracy), then train and export the best one; about N "
+                             "plain runs of time (default: off)")
+    parser.add_argument("--tune-dir", default=str(TUNE_DIR),
+                        help="where --tune keeps its trials; the same folder and flags resume an interrupted "
+                             "search without redoing finished trials (default: tuning)")
     args = parser.parse_args(argv)
+    fine_tuning = args.init_from is not None
+    if args.epochs is None:
+        args.epochs = FINE_TUNE_EPOCHS if fine_tuning else EPOCHS
+    if args.learning_rate is None:
+        args.learning_rate = FINE_TUNE_LEARNING_RATE if fine_tuning else LEARNING_RATE
+    if fine_tuning and not (Path(args.init_from) / KERAS_FILENAME).is_file():
+        parser.error(f"--init-from {args.init_from} has no {KERAS_FILENAME}: pass a folder written by this script")
+    if fine_tuning and args.tune:
+        parser.error("--tune searches from scratch; it cannot be combined with --init-from")
+    if args.extra_data and args.tune:
+        parser.error("--tune scores recipes on MNIST alone; it cannot be combined with --extra-data")
     output = Path(args.output)
     if output.exists() and not _is_replaceable(output):
         parser.error(f"--output {output} exists and is not a SavedModel folder; refusing to replace it")
@@ -108,16 +157,23 @@ def _is_replaceable(output):
     return output.is_dir() and (not any(output.iterdir()) or (output / "saved_model.pb").exists())
 
 
-def train(args, x_train, y_train, callbacks=()):
-    """Fit a fresh LeNet-5; return (model, history dict, seconds)."""
+def train(args, x_train, y_train, callbacks=(), extra=None):
+    """Fit LeNet-5 (fresh, or from --init-from), on MNIST plus `extra` (images, labels) if given.
+
+    Returns (model, history dict, seconds). Validation stays on held-out MNIST.
+    """
     (x_fit, y_fit), (x_val, y_val) = split_validation(x_train, y_train, VALIDATION_FRACTION, args.seed)
+    if extra is not None:
+        extra_images, extra_labels = oversample(*extra, base_count=len(x_fit), seed=args.seed)
+        x_fit, y_fit = np.concatenate([x_fit, extra_images]), np.concatenate([y_fit, extra_labels])
     steps_per_epoch = max(1, len(x_fit) // args.batch_size)
-    model = compile_for_training(
-        build_model(args.variant), args.learning_rate, steps_per_epoch * args.epochs
-    )
+    model = load_initial_model(args)
+    compile_for_training(model, args.learning_rate, steps_per_epoch * args.epochs)
     strength = args.augment_strength if args.augment else 0.0
-    print(f"LeNet-5 ({args.variant}): {model.count_params():,} parameters; training on "
-          f"{len(x_fit):,} images, validating on {len(x_val):,}.")
+    print(f"LeNet-5 ({args.variant}{', fine-tuned from ' + args.init_from if args.init_from else ''}): "
+          f"{model.count_params():,} parameters; training on {len(x_fit):,} images"
+          f"{f' ({len(extra[1]):,} extra, repeated)' if extra is not None else ''}, "
+          f"validating on {len(x_val):,}.")
     started = time.perf_counter()
     with stop_training_on_signals() as stop_on_signal:
         history = model.fit(
@@ -130,6 +186,15 @@ def train(args, x_train, y_train, callbacks=()):
             verbose=1 if sys.stdout.isatty() else 2,
         )
     return model, history.history, time.perf_counter() - started
+
+
+def load_initial_model(args):
+    """A fresh LeNet-5 of args.variant, or the --init-from model (whose variant then wins)."""
+    if args.init_from is None:
+        return build_model(args.variant)
+    model = keras.models.load_model(Path(args.init_from) / KERAS_FILENAME)
+    args.variant = model.name.removeprefix("lenet5_")
+    return model
 
 
 def evaluate(model, x_test, y_test):
@@ -166,6 +231,28 @@ def metadata(args, model, history, seconds, test_accuracy, app_view_accuracy, ch
     }
 
 
+def tune(args, x_train, y_train):
+    """Search the recipe on the validation split; return (args with the best recipe, search summary)."""
+    ignored = [f"--{name.replace('_', '-')}" for name, default in RECIPE.items()
+               if getattr(args, name) != default]
+    if not args.augment:
+        ignored.append("--no-augment")
+    if ignored:
+        print(f"Note: --tune searches {', '.join(ignored)}; the value given is not used.")
+    fit_data, validation_data = split_validation(x_train, y_train, VALIDATION_FRACTION, args.seed)
+    summary = search(
+        fit_data, validation_data, trials=args.tune, max_epochs=args.epochs, seed=args.seed,
+        directory=args.tune_dir, recipe=RECIPE, verbose=1 if sys.stdout.isatty() else 2,
+    )
+    print(summary_table(summary))
+    best = best_hyperparameters(summary)
+    best_args = argparse.Namespace(**{**vars(args), **best, "augment": best["augment_strength"] > 0})
+    print(f"Training the best recipe (trial {summary['trials'][0]['trial']}) as a plain run would.")
+    # The final run starts from the seed, like a plain run and like the trial it repeats.
+    keras.utils.set_random_seed(args.seed)
+    return best_args, summary
+
+
 def main(argv=None):
     args = parse_args(argv)
     keras.utils.set_random_seed(args.seed)
@@ -177,19 +264,40 @@ def main(argv=None):
         if args.limit:
             x_train, y_train = x_train[: args.limit], y_train[: args.limit]
         with atomic_directory(args.output) as staging:
-            model, history, seconds = train(args, x_train, y_train)
+            summary = None
+            if args.tune:
+                args, summary = tune(args, x_train, y_train)
+            extra = load_labelled_folders(args.extra_data) if args.extra_data else None
+            if extra is not None and args.init_from:
+                _, before = evaluate(load_initial_model(args), *extra)
+                print(f"Accuracy on the {len(extra[1]):,} extra drawings before fine-tuning: {before:.2%}.")
+            model, history, seconds = train(args, x_train, y_train, extra=extra)
             probabilities, test_accuracy = evaluate(model, x_test, y_test)
             _, app_view_accuracy = evaluate(model, as_app_sees_them(x_test), y_test)
             print(f"Test accuracy: {test_accuracy:.4%} on {len(y_test):,} MNIST test images "
                   f"(training took {seconds:.0f} s).")
             print(f"Test accuracy through the app's preprocessing: {app_view_accuracy:.4%}.")
+            if extra is not None:
+                _, extra_accuracy = evaluate(model, *extra)
+                print(f"Accuracy on the {len(extra[1]):,} extra drawings (trained on): {extra_accuracy:.2%}.")
             export_saved_model(model, staging)
             info = metadata(args, model, history, seconds, test_accuracy, app_view_accuracy,
                             dataset_checksums(dataset), data_source, len(x_train))
+            if extra is not None:
+                info["extra_data"] = {"folders": args.extra_data, "images": len(extra[1]),
+                                      "accuracy": round(extra_accuracy, 6)}
+            if args.init_from:
+                info["fine_tuned_from"] = str(args.init_from)
+            if summary:
+                info["search"] = search_metadata(summary)
+                write_summary(staging, summary)
             (staging / METADATA_FILENAME).write_text(json.dumps(info, indent=2) + "\n")
             write_training_report(staging / "report", history, x_test, y_test, probabilities)
         print(f"Saved the model to {args.output} (report in {Path(args.output) / 'report'}).")
-    except (MnistFormatError, OutputNotWritableError) as error:
+        if summary:
+            print(f"Search summary in {Path(args.output) / SUMMARY_MARKDOWN}; "
+                  f"trials kept in {summary['tune_dir']}.")
+    except (MnistFormatError, ExtraDataError, OutputNotWritableError, SearchError) as error:
         sys.exit(f"error: {error}")
     except KeyboardInterrupt:
         sys.exit(f"Interrupted: {args.output} was left as it was.")

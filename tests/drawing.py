@@ -17,6 +17,35 @@ STROKES = {
 }
 
 
+_T = np.linspace(0, 2 * np.pi, 40)
+# One writer's digits as polylines in the unit square (x right, y down).
+WRITER = {
+    "0": [list(zip(0.5 + 0.45 * np.sin(_T), 0.5 - 0.5 * np.cos(_T)))],
+    "1": [[(0.25, 0.25), (0.55, 0.0), (0.55, 1.0)], [(0.25, 1.0), (0.85, 1.0)]],
+    "2": [[(0.1, 0.25), (0.3, 0.03), (0.7, 0.03), (0.85, 0.25), (0.7, 0.5), (0.1, 1.0), (0.9, 1.0)]],
+    "3": [[(0.1, 0.0), (0.85, 0.0), (0.4, 0.4), (0.8, 0.55), (0.85, 0.8), (0.6, 1.0), (0.1, 0.95)]],
+    "4": [[(0.1, 0.0), (0.05, 0.55), (0.9, 0.55)], [(0.7, 0.1), (0.7, 1.0)]],
+    "5": [[(0.85, 0.0), (0.2, 0.0), (0.15, 0.45), (0.6, 0.4), (0.85, 0.65), (0.7, 0.95), (0.1, 0.9)]],
+    "6": [[(0.7, 0.0), (0.2, 0.5), (0.15, 0.8), (0.4, 1.0), (0.75, 0.85), (0.7, 0.55), (0.3, 0.55),
+           (0.2, 0.7)]],
+    "7": [[(0.05, 0.0), (0.95, 0.0), (0.4, 1.0)], [(0.3, 0.5), (0.85, 0.5)]],
+    "8": [list(zip(0.5 + 0.35 * np.sin(2 * _T), 0.5 - 0.5 * np.cos(_T)))],
+    "9": [[(0.85, 0.3), (0.5, 0.0), (0.15, 0.2), (0.3, 0.45), (0.85, 0.3), (0.8, 1.0)]],
+}
+
+
+def writer_drawing(digit, tilt_degrees, rng):
+    """One writer's digit, tilted, wobbly, with a random brush -> alpha (800, 800)."""
+    angle = np.deg2rad(tilt_degrees + rng.uniform(-8, 8))
+    shear = rng.uniform(-0.15, 0.15)
+    matrix = np.array([[np.cos(angle), -np.sin(angle) + shear], [np.sin(angle), np.cos(angle)]])
+    strokes = []
+    for stroke in WRITER[digit]:
+        points = (np.array(stroke) - 0.5) @ matrix.T + rng.normal(0, 0.025, (len(stroke), 2)) + 0.5
+        strokes.append([tuple(point) for point in points])
+    return draw_strokes(strokes, brush=rng.uniform(15, 35), box=(0.3, 0.15, 0.45, 0.7))
+
+
 def draw_strokes(strokes, canvas=800, brush=20, box=(0.3, 0.15, 0.6, 0.85)):
     """Polylines in the unit square -> alpha (canvas, canvas) with `strokes` drawn inside `box`.
 

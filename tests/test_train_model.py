@@ -178,3 +178,56 @@ def test_unwritable_output_gets_a_clear_error(tmp_path):
     result = run_trainer("--limit", "300", "--epochs", "1", "--output", str(blocker / "model"))
     assert result.returncode != 0
     assert "Cannot write to" in result.stderr and "Traceback" not in result.stderr
+
+
+def writer_corrections(folder, per_digit, seed):
+    """The tilted writer's drawings saved as the app saves corrections; returns (images, labels)."""
+    from drawing import WRITER, writer_drawing
+    from lenet.corrections import save_correction
+    from lenet.preprocess import to_mnist
+
+    rng = np.random.default_rng(seed)
+    images, labels = [], []
+    for digit in WRITER:
+        for _ in range(per_digit):
+            image = to_mnist(writer_drawing(digit, 30, rng))
+            save_correction(image, digit, folder)
+            images.append(image)
+            labels.append(int(digit))
+    return np.stack(images), np.array(labels)
+
+
+def test_fine_tuning_on_corrections_learns_them(tmp_path):
+    from lenet.config import DEFAULT_MODEL_DIR
+
+    images, labels = writer_corrections(tmp_path / "corrections", per_digit=8, seed=3)
+    result = run_trainer("--init-from", str(DEFAULT_MODEL_DIR), "--extra-data", str(tmp_path / "corrections"),
+                         "--limit", "3000", "--epochs", "2", "--output", str(tmp_path / "tuned"))
+    assert result.returncode == 0, result.stderr
+    info = json.loads((tmp_path / "tuned" / METADATA_FILENAME).read_text())
+    assert info["fine_tuned_from"] == str(DEFAULT_MODEL_DIR) and info["extra_data"]["images"] == 80
+    before = float(result.stdout.split("before fine-tuning: ")[1].split("%")[0]) / 100
+    after = info["extra_data"]["accuracy"]
+    assert after > before
+    # The exported model itself, read back, agrees.
+    reloaded = tf.saved_model.load(str(tmp_path / "tuned")).signatures["serving_default"]
+    predicted = reloaded(image=images[..., np.newaxis].astype(np.float32))["probabilities"].numpy().argmax(1)
+    assert np.mean(predicted == labels) == pytest.approx(after, abs=0.02)
+
+
+def test_a_corrupt_file_in_the_extra_data_is_named(tmp_path):
+    output = fake_previous_model(tmp_path / "model")
+    before = (output / "saved_model.pb").read_bytes()
+    writer_corrections(tmp_path / "corrections", per_digit=1, seed=0)
+    (tmp_path / "corrections" / "5" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    result = run_trainer("--extra-data", str(tmp_path / "corrections"), "--limit", "300", "--epochs", "1",
+                         "--output", str(output))
+    assert result.returncode != 0
+    assert "broken.png: not a readable image" in result.stderr and "Traceback" not in result.stderr
+    assert (output / "saved_model.pb").read_bytes() == before
+
+
+def test_init_from_needs_a_keras_file(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        train_model.parse_args(["--init-from", str(tmp_path)])
+    assert "has no lenet5.keras" in capsys.readouterr().err
