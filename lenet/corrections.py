@@ -62,3 +62,11 @@ def save_correction(model_input, digit, directory):
         staging.write(data)
     os.replace(staging.name, path)
     return path
+
+
+def describe_corrections(enabled, directory):
+    """One line for the page: where corrections go and how to learn from them, or that they are off."""
+    if not enabled:
+        return "Saving corrections is turned off on this server: nothing you draw is stored."
+    return (f"Corrections are saved as 28×28 PNGs in `{directory}/<digit>/`; to teach the model, run "
+            f"`python train_model.py --init-from saved_model --extra-data {directory}`")

@@ -77,3 +77,46 @@ def test_unusable_upload_gets_a_clear_message_and_the_server_keeps_answering(app
     value = upload_value(sketchpad(draw_strokes(STROKES["7"])), tmp_path)
     label, _ = app_client.predict(value, api_name="/predict")
     assert label["label"] == "7"
+
+
+@pytest.fixture
+def corrections_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "corrections"
+    monkeypatch.setenv("LENET_CORRECTIONS_DIR", str(folder))
+    monkeypatch.delenv("LENET_SAVE_CORRECTIONS", raising=False)
+    return folder
+
+
+def test_correct_saves_the_28x28_input_in_the_digit_folder(app_client, tmp_path, corrections_folder):
+    value = upload_value(sketchpad(draw_strokes(STROKES["1"], brush=24)), tmp_path)
+    note = app_client.predict(value, "7", api_name="/correct")
+    saved = list(corrections_folder.glob("7/*.png"))
+    assert len(saved) == 1 and saved[0].name in note
+    pixels = np.asarray(Image.open(saved[0]))
+    assert pixels.shape == (28, 28) and pixels.dtype == np.uint8 and pixels.max() > 200
+
+
+# Gradio's radio refuses values outside its choices itself; no choice at all reaches the app.
+@pytest.mark.parametrize("digit, message", [
+    ("12", "not in the list of choices"), ("", "not in the list of choices"), (None, "Pick the right digit, 0 to 9"),
+])
+def test_correct_refuses_labels_outside_0_to_9(app_client, tmp_path, corrections_folder, digit, message):
+    value = upload_value(sketchpad(draw_strokes(STROKES["1"])), tmp_path)
+    with pytest.raises(AppError, match=message):
+        app_client.predict(value, digit, api_name="/correct")
+    assert not corrections_folder.exists() or not any(corrections_folder.rglob("*.png"))
+
+
+def test_correct_refuses_a_blank_drawing(app_client, tmp_path, corrections_folder):
+    value = upload_value(sketchpad(np.zeros((800, 800), np.uint8)), tmp_path)
+    with pytest.raises(AppError, match="Nothing is drawn"):
+        app_client.predict(value, "3", api_name="/correct")
+    assert not corrections_folder.exists()
+
+
+def test_corrections_switched_off_write_nothing(app_client, tmp_path, corrections_folder, monkeypatch):
+    monkeypatch.setenv("LENET_SAVE_CORRECTIONS", "0")
+    value = upload_value(sketchpad(draw_strokes(STROKES["7"])), tmp_path)
+    with pytest.raises(AppError, match="turned off"):
+        app_client.predict(value, "7", api_name="/correct")
+    assert not corrections_folder.exists()
