@@ -8,14 +8,19 @@ from pathlib import Path
 
 import gradio as gr
 
-from lenet.config import served_model_dir
+from lenet.config import CLASS_NAMES, served_model_dir
+from lenet.corrections import (
+    CorrectionError, corrections_dir, corrections_enabled, describe_corrections, save_correction,
+)
+from lenet.explain import PICTURE_TITLES, Explainer, look_inside
 from lenet.inference import Classifier, ModelLoadError
-from lenet.preprocess import InvalidImageError
+from lenet.preprocess import InvalidImageError, to_mnist
 from lenet.reader import PROMPT, DigitReader, describe_model
 from lenet.components import DigitSketchpad, PreviewImage
 
 try:
     classifier = Classifier(served_model_dir())
+    explainer = Explainer(classifier.model_dir)
 except ModelLoadError as error:
     # A half-working page that can never answer is worse than a clear refusal to start.
     sys.exit(f"error: {error}")
@@ -33,6 +38,30 @@ def predict(drawing):
     except InvalidImageError as error:
         raise gr.Error(f"Could not read that drawing: {error}.") from error
     return reading.confidences(), reading.preview()
+
+
+def correct(drawing, digit):
+    """Sketchpad value, the right digit "0"-"9" -> a note of where the correction was saved."""
+    if not corrections_enabled():
+        raise gr.Error(describe_corrections(False, None))
+    try:
+        path = save_correction(to_mnist(drawing), digit, corrections_dir())
+    except (InvalidImageError, CorrectionError) as error:
+        raise gr.Error(str(error)) from error
+    return f"Saved as a {digit}: `{path}`. Thank you!"
+
+
+def explain(drawing):
+    """Sketchpad value -> (caption, six pictures of its trip through LeNet-5); the prompt and no pictures when blank."""
+    try:
+        return look_inside(explainer, drawing)
+    except InvalidImageError as error:
+        raise gr.Error(f"Could not read that drawing: {error}.") from error
+
+
+def explain_if_open(drawing, inside_open):
+    """explain(drawing) while the "Look inside" section is open; otherwise nothing changes."""
+    return explain(drawing) if inside_open else gr.skip()
 
 
 # Gradio keeps a copy of every upload; drawings are not kept longer than it takes to answer.
@@ -65,11 +94,46 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
                 label="What the model saw (28×28)", format="png", image_mode="L",
                 interactive=False, height=200, buttons=["download"], elem_id="model-input",
             )
+            with gr.Group(elem_id="correction"):
+                right_digit = gr.Radio(list(CLASS_NAMES), label="Wrong answer? The right digit is",
+                                       elem_id="right-digit", interactive=corrections_enabled())
+                save_correction_button = gr.Button("Save as a correction", size="sm",
+                                                   interactive=corrections_enabled())
+                correction_note = gr.Markdown(describe_corrections(corrections_enabled(), corrections_dir()),
+                                              elem_id="correction-note", padding=True)
 
-    sketchpad.change(
+    # Closed at first: the live answer stays alone on the first screen (a phone's too), and only
+    # those who open it pay for explaining each drawing (about 10 ms of CPU and six pictures).
+    with gr.Accordion("Look inside: your digit going through LeNet-5", open=False, elem_id="look-inside") as inside:
+        inside_open = gr.State(False)
+        inside_caption = gr.Markdown(PROMPT, elem_id="inside-caption")
+        # In the order the data flows, three a row on a laptop; one a row on a phone, where each
+        # picture (drawn at most 370 px wide) shows at about its own size.
+        titles = list(PICTURE_TITLES.values())
+        inside_pictures = []
+        for row_titles in (titles[:3], titles[3:]):
+            with gr.Row(equal_height=True, elem_classes="inside-pictures"):
+                inside_pictures += [
+                    PreviewImage(label=title, format="png", interactive=False, buttons=["download"], min_width=300)
+                    for title in row_titles
+                ]
+
+    prediction = sketchpad.change(
         predict, inputs=sketchpad, outputs=[label, preview], api_name="predict",
         trigger_mode="always_last", show_progress="hidden",
     )
+    # Explaining starts once the answer is out, so it never delays it; one explanation at a time
+    # leaves the second core to predictions.
+    explained = dict(outputs=[inside_caption, *inside_pictures], show_progress="hidden",
+                     concurrency_limit=1, concurrency_id="explain")
+    prediction.then(explain_if_open, inputs=[sketchpad, inside_open], api_visibility="private", **explained)
+    inside.expand(lambda: True, outputs=inside_open, api_visibility="private").then(
+        explain, inputs=sketchpad, api_name="explain", **explained,
+    )
+    inside.collapse(lambda: False, outputs=inside_open, api_visibility="private")
+
+    save_correction_button.click(correct, inputs=[sketchpad, right_digit], outputs=correction_note,
+                                 api_name="correct")
 
     demo.load(fn=None, js=(WEB / "keep_brush_ready.js").read_text())
 
