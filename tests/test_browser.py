@@ -1,0 +1,104 @@
+"""The page in a real Chromium: digits drawn with a mouse and with a finger come back as those digits.
+
+Chromium renders the sketchpad's WebGL in software here, so each drawing takes seconds: a few
+digits, each checked through what the page shows, never through fixed sleeps.
+"""
+
+import os
+import re
+from contextlib import contextmanager
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from browser import (
+    BRUSH, CANVAS, CLEAR, PREVIEW_IMAGE, TOP_LABEL,
+    chromium_path, draw_with_finger, draw_with_mouse, launch_chromium, log_tail, open_app, running_app,
+)
+from lenet.config import IMAGE_SIZE
+from lenet.reader import PREVIEW_SCALE, PROMPT
+
+pytestmark = pytest.mark.browser
+
+# ms: exporting the canvas in software-rendered WebGL alone takes about a second.
+ANSWER_TIMEOUT = 20_000
+SELECTED = re.compile(r"\bhighlight\b")
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if chromium_path() is None:
+        reason = "the browser tests need Chromium at /usr/bin/chromium or as `chromium` on PATH"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """(URL, log path) of `python demo.py` running for this module; fails with its log if it will not start."""
+    log = tmp_path_factory.mktemp("app") / "demo.log"
+    with running_app(log) as url:
+        yield url, log
+
+
+@contextmanager
+def failures_explained(page, folder, log):
+    """On any failure, screenshot the page and name every screenshot and the app's log in the message."""
+    try:
+        yield
+    except Exception as error:
+        page.screenshot(path=folder / "failure.png")
+        shots = "\n".join(f"  {path}" for path in sorted(folder.glob("*.png")))
+        raise AssertionError(f"{error}\nscreenshots:\n{shots}\nend of {log}:\n{log_tail(log)}") from error
+    finally:
+        page.context.close()
+
+
+def test_mouse_drawings_are_read_and_cleared(chromium, app, tmp_path):
+    url, log = app
+    page = open_app(chromium, url, viewport={"width": 1280, "height": 800})
+    top_label, preview = page.locator(TOP_LABEL), page.locator(PREVIEW_IMAGE)
+    with failures_explained(page, tmp_path, log):
+        # No tool button is touched in this test: the page itself keeps the brush selected.
+        expect(page.locator(BRUSH)).to_have_class(SELECTED)
+        for digit in ("1", "0", "7"):
+            draw_with_mouse(page, digit)
+            expect(top_label).to_have_text(digit, timeout=ANSWER_TIMEOUT)
+            expect(preview).to_have_js_property("naturalWidth", IMAGE_SIZE * PREVIEW_SCALE, timeout=ANSWER_TIMEOUT)
+            page.screenshot(path=tmp_path / f"mouse-{digit}-read.png")
+
+            page.locator(CLEAR).click()
+            expect(top_label).to_have_text(PROMPT, timeout=ANSWER_TIMEOUT)
+            expect(preview).to_have_count(0)
+            # Gradio's "Clear canvas" deselects the brush; the next digit is drawn without reselecting it.
+            expect(page.locator(BRUSH)).to_have_class(SELECTED)
+            page.screenshot(path=tmp_path / f"mouse-{digit}-cleared.png")
+
+
+def test_finger_drawings_are_read_on_a_phone(chromium, app, tmp_path):
+    url, log = app
+    page = open_app(chromium, url, **PHONE)
+    top_label = page.locator(TOP_LABEL)
+    with failures_explained(page, tmp_path, log):
+        expect(page.locator(BRUSH)).to_have_class(SELECTED)
+        canvas = page.locator(CANVAS).bounding_box()
+        width, height = PHONE["viewport"]["width"], PHONE["viewport"]["height"]
+        assert canvas["width"] >= 0.9 * width, f"the canvas is {canvas['width']} px wide on a {width} px screen"
+        assert canvas["y"] + canvas["height"] <= height, f"the canvas ({canvas}) runs off a {height} px screen"
+
+        for digit in ("7", "0"):
+            scrolled = page.evaluate("window.scrollY")
+            draw_with_finger(page, digit)
+            expect(top_label).to_have_text(digit, timeout=ANSWER_TIMEOUT)
+            # The answer shows right below the canvas, and the finger drew instead of scrolling.
+            expect(top_label).to_be_in_viewport()
+            assert page.evaluate("window.scrollY") == scrolled, "drawing with a finger scrolled the page"
+            page.screenshot(path=tmp_path / f"phone-{digit}-read.png")
+            page.locator(CLEAR).tap()
+            expect(top_label).to_have_text(PROMPT, timeout=ANSWER_TIMEOUT)
