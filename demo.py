@@ -26,8 +26,11 @@ except ModelLoadError as error:
     sys.exit(f"error: {error}")
 reader = DigitReader(classifier)
 
-CANVAS_SIZE = (800, 800)
-BRUSH_RADIUS = 18  # px on the 800 px canvas: a marker-like line that reads well at 28x28.
+# The canvas's own resolution, not its size on screen. After every stroke the browser exports the
+# canvas as images before sending it; in software-rendered Chromium that took 2.2 s at 800x800 and
+# 0.8 s at 400x400 (benchmarks/bench_browser.py), and 400 px still leaves a drawn digit 100+ px tall.
+CANVAS_SIZE = (400, 400)
+BRUSH_RADIUS = 9  # px on the 400 px canvas: a marker-like line, like a pen on paper.
 WEB = Path(__file__).resolve().parent / "lenet" / "web"
 
 
