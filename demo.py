@@ -20,7 +20,7 @@ from lenet.components import DigitSketchpad, PreviewImage
 
 try:
     classifier = Classifier(served_model_dir())
-    explainer = Explainer(classifier.model_dir)
+    explainer = Explainer(classifier)
 except ModelLoadError as error:
     # A half-working page that can never answer is worse than a clear refusal to start.
     sys.exit(f"error: {error}")

@@ -53,13 +53,11 @@ class Classifier:
         outputs = self._serve(**{INPUT_NAME: images})
         return outputs["probabilities"].numpy()
 
-    def activations(self, image):
-        """(28, 28) float in [0, 1] -> {layer name: activations of that one image} (c1, c3, f6, output)."""
-        image = np.asarray(image, dtype=np.float32).reshape(1, *INPUT_SHAPE)
-        if "activations" not in self._loaded.signatures:
-            raise _load_error(self.model_dir, "it has no activations signature (exported by an older trainer)")
-        outputs = self._loaded.signatures["activations"](**{INPUT_NAME: image})
-        return {name: tensor.numpy()[0] for name, tensor in outputs.items()}
+    def signature(self, name):
+        """The loaded SavedModel's signature `name` (e.g. "activations"), for other views of the model."""
+        if name not in self._loaded.signatures:
+            raise _load_error(self.model_dir, f"it has no {name} signature (exported by an older trainer)")
+        return self._loaded.signatures[name]
 
 
 def _load_saved_model(model_dir):

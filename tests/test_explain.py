@@ -9,6 +9,7 @@ from drawing import STROKES, draw_strokes, sketchpad
 from lenet.config import CLASS_NAMES, DEFAULT_MODEL_DIR, INPUT_SHAPE
 from lenet.explain import PICTURE_TITLES, Explainer, layer_gray, look_inside, map_grid
 from lenet.export import ACTIVATION_LAYERS, KERAS_FILENAME
+from lenet.inference import Classifier
 from lenet.preprocess import to_mnist
 from lenet.reader import PREVIEW_SCALE, PROMPT
 from test_app import upload_value
@@ -18,7 +19,7 @@ DIGITS = sorted(STROKES)
 
 @pytest.fixture(scope="module")
 def explainer():
-    return Explainer(DEFAULT_MODEL_DIR)
+    return Explainer(Classifier(DEFAULT_MODEL_DIR))
 
 
 @pytest.fixture(scope="module")

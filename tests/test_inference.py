@@ -89,3 +89,9 @@ def test_missing_metadata_still_classifies(tmp_path, mnist):
 
 def _truncate(path):
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def test_signatures_beyond_serving_are_reachable_or_clearly_missing(classifier):
+    assert "c1" in classifier.signature("activations").structured_outputs
+    with pytest.raises(ModelLoadError, match="no attention signature"):
+        classifier.signature("attention")
