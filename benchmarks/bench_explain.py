@@ -26,7 +26,8 @@ import numpy as np  # noqa: E402
 from gradio_client import Client  # noqa: E402
 
 import demo as app  # noqa: E402
-from benchmarks.bench_startup import free_port, seven_as_files  # noqa: E402
+from benchmarks.bench_startup import seven_as_files  # noqa: E402
+from browser import free_port  # noqa: E402
 from benchmarks.timing import measure, summary  # noqa: E402
 from drawing import STROKES, draw_strokes, sketchpad  # noqa: E402
 from lenet.components import write_png_atomically  # noqa: E402

@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from benchmarks.bench_startup import free_port  # noqa: E402
+from browser import free_port  # noqa: E402
 from drawing import STROKES, draw_strokes, sketchpad  # noqa: E402
 
 

@@ -5,7 +5,6 @@
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,13 +18,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from gradio_client import Client, handle_file  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from browser import free_port  # noqa: E402
 from drawing import STROKES, draw_strokes, sketchpad  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def seven_as_files(folder):

@@ -50,6 +50,7 @@ def launch_chromium(playwright):
 
 
 def free_port():
+    """A localhost port nobody listens on right now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

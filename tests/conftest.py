@@ -1,13 +1,13 @@
 """Fixtures shared by the tests: MNIST from the team's shared copy, the committed model."""
 
 import os
-import socket
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from lenet.config import DEFAULT_MODEL_DIR, MNIST_DIR_ENV, SHARED_MNIST_DIR  # noqa: E402
+from browser import free_port  # noqa: E402
 from lenet.data import default_data_dir, load_mnist  # noqa: E402
 
 
@@ -33,13 +33,6 @@ def classifier():
     from lenet.inference import Classifier
 
     return Classifier(DEFAULT_MODEL_DIR)
-
-
-def free_port():
-    """A localhost port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
