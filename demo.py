@@ -106,7 +106,7 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
                                               elem_id="correction-note", padding=True)
 
     # Closed at first: the live answer stays alone on the first screen (a phone's too), and only
-    # those who open it pay for explaining each drawing (about 10 ms of CPU and six pictures).
+    # those who open it pay for explaining each drawing (about 20 ms of CPU with its six PNGs).
     with gr.Accordion("Look inside: your digit going through LeNet-5", open=False, elem_id="look-inside") as inside:
         inside_open = gr.State(False)
         inside_caption = gr.Markdown(PROMPT, elem_id="inside-caption")

@@ -6,7 +6,7 @@ then while another user draws without pause with the section closed (/predict af
 and open (/predict, /explain, as the browser sends them): what the section costs other users.
 The drawing user's own answer is not delayed: the browser asks for the explanation after it.
 
-    python benchmarks/bench_explain.py [--repeats 500] [--calls 200]
+    python benchmarks/bench_explain.py [--repeats 500] [--calls 150]
 """
 
 import argparse
