@@ -31,3 +31,6 @@ RETRAIN_COMMAND = "python train_model.py"
 def served_model_dir():
     """The folder the app loads its model from: $LENET_MODEL_DIR, else saved_model/."""
     return Path(os.environ.get(MODEL_DIR_ENV) or DEFAULT_MODEL_DIR)
+
+# Pen-drawn digits (UCI pendigits) for training beside MNIST; users download them through Keras.
+SHARED_PENDIGITS_DIR = PROJECT_ROOT.parent / "shared" / "pendigits"
