@@ -1,6 +1,7 @@
-"""Train LeNet-5 on MNIST and export it as a SavedModel, replacing --output only on success.
+"""Train LeNet-5 on MNIST and pen-drawn digits; export a SavedModel, replacing --output only on success.
 
     python train_model.py                      # the committed model's recipe
+    python train_model.py --no-pen-data        # MNIST alone (the recipe before pen data)
     python train_model.py --limit 2000 --epochs 1 --output /tmp/smoke_model   # seconds
     python train_model.py --tune 6 --epochs 15 # search the recipe, then train and export the best
     python train_model.py --init-from saved_model --extra-data corrections   # learn your corrections
@@ -13,6 +14,7 @@ import os
 import platform
 import sys
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TensorFlow's start-up chatter out of the log.
@@ -24,6 +26,9 @@ import tensorflow as tf  # noqa: E402
 from lenet.atomic import OutputNotWritableError, atomic_directory  # noqa: E402
 from lenet.config import DEFAULT_MODEL_DIR, METADATA_FILENAME, PROJECT_ROOT  # noqa: E402
 from lenet.data import MnistFormatError, dataset_checksums, default_data_dir, load_mnist  # noqa: E402
+from lenet.pen_render import DEFAULT_STYLE, DrawingStyle, render_digits  # noqa: E402
+from lenet.pendigits import PenDigitsFormatError, default_pen_data_dir, load_pendigits, writer_split  # noqa: E402
+from lenet.selection import KeepBestOnBothPopulations  # noqa: E402
 from lenet.export import KERAS_FILENAME, export_saved_model  # noqa: E402
 from lenet.extra_data import ExtraDataError, load_labelled_folders, oversample  # noqa: E402
 from lenet.model import VARIANTS, build_model  # noqa: E402
@@ -58,6 +63,11 @@ AUGMENT_STRENGTH = 1.0  # Scales every distortion range in lenet/augment.py.
 FINE_TUNE_EPOCHS = 3
 FINE_TUNE_LEARNING_RATE = 2e-4
 VALIDATION_FRACTION = 1 / 12  # 5,000 of the 60,000 training images; the test set is never used to choose.
+# Pen-drawn digits (UCI pendigits, 30 writers) teach styles MNIST's US writers rarely use.
+PEN_SHARE = 0.25  # Of every batch; see the README's Retraining section for the measurement.
+PEN_VARIANTS = 4  # Drawings of each trajectory, each with its own brush, size, slant and place.
+PEN_VALIDATION_WRITERS = 5  # Whole writers held out, never random samples.
+PEN_BRUSH = DEFAULT_STYLE.brushes  # Brush diameter as a fraction of the digit's height.
 TUNE_DIR = PROJECT_ROOT / "tuning"  # Git-ignored; keeps searches resumable.
 # What --tune searches, starting from this recipe; flags that set these by hand are ignored then.
 RECIPE = {"variant": VARIANT, "learning_rate": LEARNING_RATE, "batch_size": BATCH_SIZE,
@@ -82,6 +92,13 @@ def non_negative_float(text):
     value = float(text)
     if not np.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be zero or a positive number, got {text}")
+    return value
+
+
+def fraction(text):
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
     return value
 
 
@@ -115,10 +132,28 @@ def parse_args(argv=None):
     parser.add_argument("--data-dir", type=existing_dir, default=None,
                         help="folder with the four MNIST IDX .gz files or mnist.npz (default: $MNIST_DIR, "
                              "else ../shared/mnist if present, else Keras's download)")
+    parser.add_argument("--pen-data", type=existing_dir, default=None, metavar="DIR",
+                        help="folder with pendigits-orig.tra[.gz|.Z], pen trajectories drawn in training "
+                             "as a person draws in the app (default: ../shared/pendigits if present, "
+                             "else downloaded from UCI once)")
+    parser.add_argument("--no-pen-data", action="store_true",
+                        help="train on MNIST alone, the recipe before pen data (default: off)")
+    parser.add_argument("--pen-share", type=fraction, default=PEN_SHARE,
+                        help=f"share of every batch that is pen drawings (default: {PEN_SHARE})")
+    parser.add_argument("--pen-variants", type=positive_int, default=PEN_VARIANTS,
+                        help=f"drawings made of each training trajectory, each with its own brush, "
+                             f"size, slant and position (default: {PEN_VARIANTS})")
+    parser.add_argument("--pen-brush", type=positive_float, nargs=2, default=PEN_BRUSH, metavar=("MIN", "MAX"),
+                        help=f"brush diameter range, as a fraction of the digit's height "
+                             f"(default: {PEN_BRUSH[0]} {PEN_BRUSH[1]})")
+    parser.add_argument("--pen-validation-writers", type=positive_int, default=PEN_VALIDATION_WRITERS,
+                        help=f"pen writers held out whole for validation and model selection "
+                             f"(default: {PEN_VALIDATION_WRITERS})")
     parser.add_argument("--output", default=str(DEFAULT_MODEL_DIR),
                         help="SavedModel folder, replaced only if training succeeds (default: saved_model)")
     parser.add_argument("--limit", type=positive_int, default=None,
-                        help="train on the first N training images only, for smoke tests (default: all)")
+                        help="train on the first N training images (and pen trajectories) only, "
+                             "for smoke tests (default: all)")
     parser.add_argument("--extra-data", action="append", type=existing_dir, default=[], metavar="DIR",
                         help="also train on the drawings in DIR/<digit>/*.png (28x28, as the app saves "
                              "corrections), repeated to a tenth of each epoch; may be given more than once "
@@ -144,6 +179,10 @@ def parse_args(argv=None):
         parser.error(f"--init-from {args.init_from} has no {KERAS_FILENAME}: pass a folder written by this script")
     if fine_tuning and args.tune:
         parser.error("--tune searches from scratch; it cannot be combined with --init-from")
+    if args.no_pen_data and args.pen_data:
+        parser.error("--pen-data and --no-pen-data contradict each other; pass one")
+    if args.pen_brush[0] > args.pen_brush[1]:
+        parser.error(f"--pen-brush MIN MAX: MIN {args.pen_brush[0]} is above MAX {args.pen_brush[1]}")
     if args.extra_data and args.tune:
         parser.error("--tune scores recipes on MNIST alone; it cannot be combined with --extra-data")
     output = Path(args.output)
@@ -157,10 +196,12 @@ def _is_replaceable(output):
     return output.is_dir() and (not any(output.iterdir()) or (output / "saved_model.pb").exists())
 
 
-def train(args, x_train, y_train, callbacks=(), extra=None):
-    """Fit LeNet-5 (fresh, or from --init-from), on MNIST plus `extra` (images, labels) if given.
+def train(args, x_train, y_train, callbacks=(), extra=None, pen=None):
+    """Fit LeNet-5 (fresh, or from --init-from), on MNIST plus `extra` (images, labels) if given,
+    with pen drawings (a PenData) mixed into every batch if given.
 
-    Returns (model, history dict, seconds). Validation stays on held-out MNIST.
+    Returns (model, history dict, seconds). Validation is on held-out MNIST, and with pen data also
+    on the held-out pen writers; the model returned is then the epoch best on both.
     """
     (x_fit, y_fit), (x_val, y_val) = split_validation(x_train, y_train, VALIDATION_FRACTION, args.seed)
     if extra is not None:
@@ -174,10 +215,18 @@ def train(args, x_train, y_train, callbacks=(), extra=None):
           f"{model.count_params():,} parameters; training on {len(x_fit):,} images"
           f"{f' ({len(extra[1]):,} extra, repeated)' if extra is not None else ''}, "
           f"validating on {len(x_val):,}.")
+    selection = None
+    if pen is not None:
+        selection = KeepBestOnBothPopulations(*pen.validation)
+        callbacks = [*callbacks, selection]
+        print(f"Pen drawings: {args.pen_share:.0%} of every batch, from {len(pen.train[1]):,} drawings "
+              f"of {len(pen.training_writers)} writers; validating on {len(pen.validation[1]):,} drawings "
+              f"of writers {', '.join(map(str, pen.validation_writers))}.")
     started = time.perf_counter()
     with stop_training_on_signals() as stop_on_signal:
         history = model.fit(
-            training_dataset(x_fit, y_fit, args.batch_size, args.seed, strength),
+            training_dataset(x_fit, y_fit, args.batch_size, args.seed, strength,
+                             pen=pen.train if pen is not None else None, pen_share=args.pen_share),
             steps_per_epoch=steps_per_epoch,
             epochs=args.epochs,
             validation_data=evaluation_dataset(x_val, y_val),
@@ -185,7 +234,55 @@ def train(args, x_train, y_train, callbacks=(), extra=None):
             callbacks=[stop_on_signal, *callbacks],
             verbose=1 if sys.stdout.isatty() else 2,
         )
-    return model, history.history, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    if selection is not None:
+        print(f"Kept epoch {selection.best[1]} of {args.epochs}, the best on MNIST validation and held-out "
+              f"pen writers together ({selection.best[0]:.4%}).")
+    return model, history.history, seconds
+
+
+@dataclass(frozen=True)
+class PenData:
+    """Pen drawings as to_mnist makes them, split by writer, and where they came from."""
+
+    train: tuple  # (uint8 (N, 28, 28), uint8 (N,)), args.pen_variants drawings per trajectory
+    validation: tuple  # one drawing per trajectory of the held-out writers
+    training_writers: list
+    validation_writers: list
+    source: dict  # for metadata.json
+
+
+def load_pen_data(args):
+    """Load, split by writer and draw the pen digits for args; None with --no-pen-data."""
+    if args.no_pen_data:
+        return None
+    folder = default_pen_data_dir(args.pen_data)
+    print(f"Drawing pen digits from {folder or 'the UCI download'} ...", flush=True)
+    started = time.perf_counter()
+    digits = load_pendigits(args.pen_data)
+    if args.limit:
+        digits = replace(digits, digits=digits.digits[: args.limit])  # The file mixes writers and digits.
+    train_indices, validation_indices, held_out = writer_split(digits, args.pen_validation_writers, args.seed)
+    style = replace(DEFAULT_STYLE, brushes=tuple(args.pen_brush))
+    pick = lambda indices: [digits.digits[index] for index in indices]  # noqa: E731
+    train = render_digits(pick(train_indices), args.pen_variants, args.seed, style)
+    # Validation drawings use the default style, so runs with other brush ranges compare fairly.
+    validation = render_digits(pick(validation_indices), 1, args.seed + 1)
+    writers = sorted(set(digits.writers.tolist()) - set(held_out))
+    print(f"Drew {len(train[1]) + len(validation[1]):,} pen digits in {time.perf_counter() - started:.0f} s.")
+    source = {"file": digits.name, "md5": digits.md5,
+              "origin": _relative_name(folder) if folder else "UCI download (Keras cache)",
+              "training_writers": writers, "validation_writers": held_out,
+              "variants": args.pen_variants, "share": args.pen_share, "brush": list(args.pen_brush)}
+    return PenData(train, validation, writers, held_out, source)
+
+
+def _relative_name(path):
+    """A data folder as metadata names it: relative to the project if beside it, else its own name."""
+    path = Path(path).resolve()
+    if path.is_relative_to(PROJECT_ROOT.parent):
+        return os.path.relpath(path, PROJECT_ROOT)
+    return path.name
 
 
 def load_initial_model(args):
@@ -204,14 +301,23 @@ def evaluate(model, x_test, y_test):
 
 
 def metadata(args, model, history, seconds, test_accuracy, app_view_accuracy, checksums, data_source,
-             training_images):
-    return {
+             training_images, pen=None, pen_accuracy=None):
+    # With pen data the kept epoch is the one best on both populations, not always the last.
+    kept = len(history["loss"]) - 1
+    if pen is not None:
+        both = history["val_both_accuracy"]
+        kept = len(both) - 1 - int(np.argmax(both[::-1]))  # Ties go to the later epoch, as selected.
+    data = {"mnist": {"origin": _relative_name(data_source) if isinstance(data_source, Path) else data_source,
+                      "md5": checksums}}
+    if pen is not None:
+        data["pendigits"] = pen.source
+    info = {
         "model": "LeNet-5",
         "variant": args.variant,
         "parameters": int(model.count_params()),
         "test_accuracy": round(test_accuracy, 6),
         "test_accuracy_app_preprocessing": round(app_view_accuracy, 6),
-        "validation_accuracy": round(float(history["val_accuracy"][-1]), 6),
+        "validation_accuracy": round(float(history["val_accuracy"][kept]), 6),
         "epochs": args.epochs,
         "batch_size": args.batch_size,
         "learning_rate": args.learning_rate,
@@ -226,9 +332,12 @@ def metadata(args, model, history, seconds, test_accuracy, app_view_accuracy, ch
         "keras_version": keras.__version__,
         "python_version": platform.python_version(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "data_source": str(data_source),
-        "data_md5": checksums,
+        "data": data,
     }
+    if pen is not None:
+        # The held-out writers are the validation writers: their accuracy is the kept epoch's.
+        info.update({"validation_pen_accuracy": round(pen_accuracy, 6), "kept_epoch": kept + 1})
+    return info
 
 
 def tune(args, x_train, y_train):
@@ -271,18 +380,24 @@ def main(argv=None):
             if extra is not None and args.init_from:
                 _, before = evaluate(load_initial_model(args), *extra)
                 print(f"Accuracy on the {len(extra[1]):,} extra drawings before fine-tuning: {before:.2%}.")
-            model, history, seconds = train(args, x_train, y_train, extra=extra)
+            pen = load_pen_data(args)
+            model, history, seconds = train(args, x_train, y_train, extra=extra, pen=pen)
             probabilities, test_accuracy = evaluate(model, x_test, y_test)
             _, app_view_accuracy = evaluate(model, as_app_sees_them(x_test), y_test)
             print(f"Test accuracy: {test_accuracy:.4%} on {len(y_test):,} MNIST test images "
                   f"(training took {seconds:.0f} s).")
             print(f"Test accuracy through the app's preprocessing: {app_view_accuracy:.4%}.")
+            pen_accuracy = None
+            if pen is not None:
+                _, pen_accuracy = evaluate(model, *pen.validation)
+                print(f"Accuracy on the held-out pen writers ({', '.join(map(str, pen.validation_writers))}): "
+                      f"{pen_accuracy:.4%} of {len(pen.validation[1]):,} drawings.")
             if extra is not None:
                 _, extra_accuracy = evaluate(model, *extra)
                 print(f"Accuracy on the {len(extra[1]):,} extra drawings (trained on): {extra_accuracy:.2%}.")
             export_saved_model(model, staging)
             info = metadata(args, model, history, seconds, test_accuracy, app_view_accuracy,
-                            dataset_checksums(dataset), data_source, len(x_train))
+                            dataset_checksums(dataset), data_source, len(x_train), pen, pen_accuracy)
             if extra is not None:
                 info["extra_data"] = {"folders": args.extra_data, "images": len(extra[1]),
                                       "accuracy": round(extra_accuracy, 6)}
@@ -297,7 +412,7 @@ def main(argv=None):
         if summary:
             print(f"Search summary in {Path(args.output) / SUMMARY_MARKDOWN}; "
                   f"trials kept in {summary['tune_dir']}.")
-    except (MnistFormatError, ExtraDataError, OutputNotWritableError, SearchError) as error:
+    except (MnistFormatError, PenDigitsFormatError, ExtraDataError, OutputNotWritableError, SearchError) as error:
         sys.exit(f"error: {error}")
     except KeyboardInterrupt:
         sys.exit(f"Interrupted: {args.output} was left as it was.")

@@ -1,4 +1,4 @@
-"""Input pipelines and optimizer setup for training LeNet-5 on MNIST."""
+"""Input pipelines and optimizer setup for training LeNet-5 on MNIST (and pen drawings)."""
 
 import keras
 import numpy as np
@@ -40,11 +40,19 @@ def as_app_sees_them(images):
     return processed
 
 
-def training_dataset(images, labels, batch_size, seed, augment_strength):
-    """An endless, shuffled, batched (and, if strength > 0, augmented) tf.data pipeline."""
-    dataset = tf.data.Dataset.from_tensor_slices((to_model_input(images), labels.astype(np.int32)))
-    dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).repeat()
-    dataset = dataset.batch(batch_size, drop_remainder=True)
+def training_dataset(images, labels, batch_size, seed, augment_strength, pen=None, pen_share=0.0):
+    """An endless, shuffled, batched (and, if strength > 0, augmented) tf.data pipeline.
+
+    With `pen` = (images, labels), every batch holds round(pen_share * batch_size) pen drawings
+    and MNIST digits for the rest, so each step sees both kinds of handwriting.
+    """
+    pen_count = round(pen_share * batch_size) if pen is not None else 0
+    dataset = _shuffled_batches(images, labels, batch_size - pen_count, seed)
+    if pen_count:
+        pen_batches = _shuffled_batches(*pen, pen_count, seed + 1)
+        dataset = tf.data.Dataset.zip((dataset, pen_batches)).map(
+            lambda mnist, drawn: (tf.concat([mnist[0], drawn[0]], 0), tf.concat([mnist[1], drawn[1]], 0))
+        )
     if augment_strength > 0:
         # Stateless seeds from (seed, batch number): the same run draws the same distortions.
         dataset = dataset.enumerate().map(
@@ -56,6 +64,12 @@ def training_dataset(images, labels, batch_size, seed, augment_strength):
             deterministic=True,
         )
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _shuffled_batches(images, labels, batch_size, seed):
+    dataset = tf.data.Dataset.from_tensor_slices((to_model_input(images), labels.astype(np.int32)))
+    dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).repeat()
+    return dataset.batch(batch_size, drop_remainder=True)
 
 
 def evaluation_dataset(images, labels, batch_size=1000):

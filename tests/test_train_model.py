@@ -15,8 +15,11 @@ import tensorflow as tf
 import train_model
 from lenet.config import METADATA_FILENAME, PROJECT_ROOT
 from lenet.export import KERAS_FILENAME, export_saved_model
+from lenet.pendigits import PUBLISHED_MD5
 
 SMOKE_FLAGS = ["--limit", "2000", "--epochs", "1"]
+# Where pen data is not the point, MNIST alone keeps the run short.
+MNIST_ONLY = "--no-pen-data"
 
 
 def run_trainer(*flags, **popen_args):
@@ -69,7 +72,14 @@ def test_smoke_run_writes_metadata_and_report(smoke_model, mnist):
     info = json.loads((output / METADATA_FILENAME).read_text())
     assert info["epochs"] == 1 and info["training_images"] == 2000 and info["variant"] == "modern"
     assert f"{info['test_accuracy']:.4%}" in stdout
-    assert info["data_md5"]["t10k-labels-idx1-ubyte"] == "27ae3e4e09519cfbb04c329615203637"
+    # Both sources, with the published files' checksums and names that hold no machine's paths.
+    assert info["data"]["mnist"]["md5"]["t10k-labels-idx1-ubyte"] == "27ae3e4e09519cfbb04c329615203637"
+    pen = info["data"]["pendigits"]
+    assert pen["md5"] == PUBLISHED_MD5 and pen["file"] == "pendigits-orig.tra"
+    assert set(pen["training_writers"]).isdisjoint(pen["validation_writers"])
+    assert len(pen["validation_writers"]) == train_model.PEN_VALIDATION_WRITERS
+    assert str(PROJECT_ROOT.parent) not in json.dumps(info)
+    assert f"{info['validation_pen_accuracy']:.4%}" in stdout
     for name in ("curves.png", "confusion_matrix.png", "misclassified.png"):
         assert (output / "report" / name).read_bytes().startswith(b"\x89PNG")
     assert no_leftovers(output.parent) == []
@@ -105,6 +115,10 @@ def test_same_seed_gives_the_same_weights(tmp_path):
         (["--data-dir", "/no/such/folder"], "folder /no/such/folder does not exist"),
         (["--learning-rate", "nan"], "--learning-rate: must be a positive number"),
         (["--output", "."], "is not a SavedModel folder"),
+        (["--pen-share", "1"], "--pen-share: must be at least 0 and below 1"),
+        (["--pen-data", "/no/such/folder"], "folder /no/such/folder does not exist"),
+        (["--pen-data", ".", "--no-pen-data"], "--pen-data and --no-pen-data contradict"),
+        (["--pen-brush", "0.2", "0.1"], "MIN 0.2 is above MAX 0.1"),
     ],
 )
 def test_invalid_flags_get_an_argparse_error(flags, message, capsys):
@@ -117,7 +131,8 @@ def test_invalid_flags_get_an_argparse_error(flags, message, capsys):
 def test_help_states_every_default():
     result = run_trainer("--help")
     for flag in ("--epochs", "--batch-size", "--learning-rate", "--seed", "--variant", "--augment",
-                 "--data-dir", "--output", "--limit"):
+                 "--data-dir", "--output", "--limit", "--pen-data", "--pen-share", "--pen-variants",
+                 "--pen-brush", "--pen-validation-writers"):
         assert flag in result.stdout
     assert result.stdout.count("(default:") >= 9
 
@@ -135,7 +150,7 @@ def test_failed_export_leaves_the_previous_model_byte_identical(tmp_path, monkey
 
     monkeypatch.setattr(train_model, "export_saved_model", disk_full)
     with pytest.raises(SystemExit, match="No space left on device"):
-        train_model.main(["--limit", "300", "--epochs", "1", "--output", str(output)])
+        train_model.main(["--limit", "300", "--epochs", "1", MNIST_ONLY, "--output", str(output)])
     assert_unchanged(output, snapshot)
     assert no_leftovers(tmp_path) == []
 
@@ -157,7 +172,8 @@ def test_interrupted_training_keeps_the_old_model_and_cleans_up(tmp_path, stop_s
     output = fake_previous_model(tmp_path / "model")
     before = (output / "saved_model.pb").read_bytes()
     process = subprocess.Popen(
-        [sys.executable, "-u", "train_model.py", "--limit", "20000", "--epochs", "50", "--output", str(output)],
+        [sys.executable, "-u", "train_model.py", "--limit", "20000", "--epochs", "50", MNIST_ONLY,
+         "--output", str(output)],
         cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     # Stop it once training is under way, i.e. after the staging folder exists and the first epoch ended.
@@ -175,7 +191,7 @@ def test_interrupted_training_keeps_the_old_model_and_cleans_up(tmp_path, stop_s
 def test_unwritable_output_gets_a_clear_error(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    result = run_trainer("--limit", "300", "--epochs", "1", "--output", str(blocker / "model"))
+    result = run_trainer("--limit", "300", "--epochs", "1", MNIST_ONLY, "--output", str(blocker / "model"))
     assert result.returncode != 0
     assert "Cannot write to" in result.stderr and "Traceback" not in result.stderr
 
@@ -202,7 +218,7 @@ def test_fine_tuning_on_corrections_learns_them(tmp_path):
 
     images, labels = writer_corrections(tmp_path / "corrections", per_digit=8, seed=3)
     result = run_trainer("--init-from", str(DEFAULT_MODEL_DIR), "--extra-data", str(tmp_path / "corrections"),
-                         "--limit", "3000", "--epochs", "2", "--output", str(tmp_path / "tuned"))
+                         "--limit", "3000", "--epochs", "2", MNIST_ONLY, "--output", str(tmp_path / "tuned"))
     assert result.returncode == 0, result.stderr
     info = json.loads((tmp_path / "tuned" / METADATA_FILENAME).read_text())
     assert info["fine_tuned_from"] == str(DEFAULT_MODEL_DIR) and info["extra_data"]["images"] == 80
@@ -221,9 +237,38 @@ def test_a_corrupt_file_in_the_extra_data_is_named(tmp_path):
     writer_corrections(tmp_path / "corrections", per_digit=1, seed=0)
     (tmp_path / "corrections" / "5" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     result = run_trainer("--extra-data", str(tmp_path / "corrections"), "--limit", "300", "--epochs", "1",
-                         "--output", str(output))
+                         MNIST_ONLY, "--output", str(output))
     assert result.returncode != 0
     assert "broken.png: not a readable image" in result.stderr and "Traceback" not in result.stderr
+    assert (output / "saved_model.pb").read_bytes() == before
+
+
+def test_no_pen_data_is_the_mnist_only_path(tmp_path, mnist):
+    output = tmp_path / "mnist_only"
+    result = run_trainer("--limit", "600", "--epochs", "1", MNIST_ONLY, "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert "Pen drawings" not in result.stdout and "pen writers" not in result.stdout
+    info = json.loads((output / METADATA_FILENAME).read_text())
+    assert list(info["data"]) == ["mnist"] and "validation_pen_accuracy" not in info
+    # The same weights as training on MNIST alone without the pen code path at all.
+    (x_train, y_train), _ = mnist
+    args = train_model.parse_args(["--limit", "600", "--epochs", "1", "--output", str(tmp_path / "direct")])
+    keras.utils.set_random_seed(args.seed)
+    tf.config.experimental.enable_op_determinism()
+    direct, _, _ = train_model.train(args, x_train[:600], y_train[:600])
+    for saved, trained in zip(keras.models.load_model(output / KERAS_FILENAME).get_weights(), direct.get_weights()):
+        np.testing.assert_array_equal(saved, trained)
+
+
+def test_a_damaged_pen_data_file_is_named_and_the_model_kept(tmp_path):
+    output = fake_previous_model(tmp_path / "model")
+    before = (output / "saved_model.pb").read_bytes()
+    pen = tmp_path / "pen"
+    pen.mkdir()
+    (pen / "pendigits-orig.tra").write_text('.SEGMENT DIGIT 0 ? "7"\n.COMMENT 7 1 0\n.PEN_DOWN\n 1 x\n')
+    result = run_trainer("--pen-data", str(pen), "--limit", "300", "--epochs", "1", "--output", str(output))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "pendigits-orig.tra, line 4: point '1 x' is not two integers" in result.stderr
     assert (output / "saved_model.pb").read_bytes() == before
 
 

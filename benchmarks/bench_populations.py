@@ -1,0 +1,114 @@
+"""Populations benchmark: the committed model next to the MNIST-only recipe, on each kind of handwriting.
+
+Rows: MNIST test (as published); freehand MNIST (test digits retraced with a brush on an 800 px
+canvas, as bench_freehand.py draws them, through the app's preprocessing); pen drawings of the
+held-out pen writers (the trainer's default writer split, drawn as in the app, through the same
+preprocessing). Then the recall of each digit per population, so the weak digits show.
+
+    python benchmarks/bench_populations.py [--baseline-dir DIR] [--freehand 2000] [--pen-variants 3]
+
+The MNIST-only model is trained once into --baseline-dir with `python train_model.py --no-pen-data`
+when that folder holds no model (about 2.5 min on 2 cores).
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from bench_freehand import random_drawing  # noqa: E402
+from lenet.config import DEFAULT_MODEL_DIR, NUM_CLASSES  # noqa: E402
+from lenet.data import load_mnist  # noqa: E402
+from lenet.inference import Classifier  # noqa: E402
+from lenet.pen_render import render_digits  # noqa: E402
+from lenet.pendigits import load_pendigits, writer_split  # noqa: E402
+from lenet.preprocess import to_mnist  # noqa: E402
+from train_model import PEN_VALIDATION_WRITERS, SEED  # noqa: E402
+
+BASELINE_DIR = ROOT / "benchmarks" / "results" / "mnist_only_model"
+
+
+def populations(freehand_count, pen_variants, seed):
+    """{name: (float32 (N, 28, 28) model inputs, uint8 (N,) labels)}, each as the app would feed the model."""
+    _, (x_test, y_test) = load_mnist()
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(len(x_test), size=freehand_count, replace=False)
+    freehand = []
+    for index in chosen:
+        image = to_mnist(random_drawing(x_test[index], rng)[0])
+        # A drawing the app calls blank counts as a miss: an all-zero input reads as no digit here.
+        freehand.append(image if image is not None else np.zeros((28, 28), np.float32))
+    pen = load_pendigits()
+    _, validation, writers = writer_split(pen, PEN_VALIDATION_WRITERS, SEED)
+    # Drawn with another seed than the trainer's validation drawings: new brushes, sizes, places.
+    pen_images, pen_labels = render_digits([pen.digits[i] for i in validation], pen_variants, seed + 100)
+    return {
+        "MNIST test": (x_test / np.float32(255), y_test),
+        f"freehand MNIST ({freehand_count} redrawn)": (np.stack(freehand), y_test[chosen]),
+        f"pen, held-out writers {','.join(map(str, writers))} ({len(pen_labels)} drawings)":
+            (pen_images / np.float32(255), pen_labels),
+    }
+
+
+def recalls(classifier, images, labels):
+    """(accuracy, (10,) recall per digit)."""
+    predicted = classifier.predict_batch(images).argmax(axis=1)
+    right = predicted == labels
+    return right.mean(), np.array([right[labels == digit].mean() for digit in range(NUM_CLASSES)])
+
+
+def ensure_baseline(folder):
+    if (folder / "saved_model.pb").is_file():
+        return
+    command = [sys.executable, "train_model.py", "--no-pen-data", "--output", str(folder)]
+    print(f"Training the MNIST-only recipe once: {' '.join(command[1:])}", flush=True)
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model-dir", default=str(DEFAULT_MODEL_DIR), help="model to measure (default: saved_model)")
+    parser.add_argument("--baseline-dir", default=str(BASELINE_DIR),
+                        help="the MNIST-only recipe's model, trained there if absent "
+                             "(default: benchmarks/results/mnist_only_model)")
+    parser.add_argument("--freehand", type=int, default=2000, help="MNIST test digits redrawn (default: 2000)")
+    parser.add_argument("--pen-variants", type=int, default=3,
+                        help="drawings of each held-out pen trajectory (default: 3)")
+    parser.add_argument("--seed", type=int, default=0, help="picks and draws the digits (default: 0)")
+    args = parser.parse_args()
+
+    baseline_dir = Path(args.baseline_dir)
+    ensure_baseline(baseline_dir)
+    models = {"committed": Classifier(args.model_dir), "MNIST-only recipe": Classifier(baseline_dir)}
+    started = time.perf_counter()
+    data = populations(args.freehand, args.pen_variants, args.seed)
+    print(f"Drew the populations in {time.perf_counter() - started:.0f} s.\n")
+
+    results = {(population, name): recalls(model, *data[population])
+               for population in data for name, model in models.items()}
+    names = list(models)
+    print(f"| population | {' | '.join(names)} |")
+    print(f"|---|{'---|' * len(names)}")
+    for population in data:
+        print(f"| {population} | {' | '.join(f'{results[population, name][0]:.2%}' for name in names)} |")
+    print("\nRecall per digit (committed / MNIST-only):\n")
+    print(f"| population | {' | '.join(str(digit) for digit in range(NUM_CLASSES))} |")
+    print(f"|---|{'---|' * NUM_CLASSES}")
+    for population in data:
+        cells = [f"{results[population, names[0]][1][digit]:.1%} / {results[population, names[1]][1][digit]:.1%}"
+                 for digit in range(NUM_CLASSES)]
+        print(f"| {population.split(' (')[0]} | {' | '.join(cells)} |")
+
+
+if __name__ == "__main__":
+    main()

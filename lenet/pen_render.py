@@ -1,0 +1,108 @@
+"""Draw pen trajectories the way a person draws in the app, then read them through the app's to_mnist.
+
+Each trajectory is slanted, rotated and stretched a little, scaled to a random height, placed
+anywhere on a canvas of random size and painted with a round brush of random width (varying a
+little from stroke to stroke, like a finger or a pen pressed harder). The painted layer goes
+through `lenet.preprocess.to_mnist` exactly as a sketchpad layer would, so training sees what the
+app feeds the model.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from lenet.config import IMAGE_SIZE
+from lenet.preprocess import to_mnist
+
+
+@dataclass(frozen=True)
+class DrawingStyle:
+    """Ranges the drawings are sampled from; `scaled(s)` widens or narrows the distortions."""
+
+    canvas_sides: tuple = (280, 900)  # px, width and height drawn independently
+    heights: tuple = (0.30, 0.90)  # digit height, fraction of the canvas's short side
+    brushes: tuple = (0.04, 0.16)  # brush diameter, fraction of the digit's height
+    stroke_width_jitter: float = 0.15  # each stroke's brush within +-15 % of the drawing's
+    max_slant: float = 0.25  # horizontal shear, as in lenet/augment.py
+    max_rotation_degrees: float = 8.0
+    max_aspect_change: float = 0.10
+
+    def scaled(self, strength):
+        return DrawingStyle(
+            self.canvas_sides, self.heights, self.brushes, self.stroke_width_jitter,
+            self.max_slant * strength, self.max_rotation_degrees * strength, self.max_aspect_change * strength,
+        )
+
+
+DEFAULT_STYLE = DrawingStyle()
+
+
+def draw_trajectory(strokes, rng, style=DEFAULT_STYLE):
+    """Strokes (float (K, 2) x, y with y down) -> uint8 alpha (H, W), 255 where the brush painted."""
+    width, height = (int(side) for side in rng.integers(style.canvas_sides[0], style.canvas_sides[1] + 1, size=2))
+    points = _distorted(strokes, rng, style)
+    low, high = np.min([p.min(axis=0) for p in points], axis=0), np.max([p.max(axis=0) for p in points], axis=0)
+    extent = np.maximum(high - low, 1e-3)
+    digit_height = rng.uniform(*style.heights) * min(width, height)
+    brush = rng.uniform(*style.brushes) * digit_height
+    jitter = style.stroke_width_jitter
+    margin = brush * (1 + jitter) / 2 + 2  # The widest stroke's half width, and a pixel to spare.
+    # A digit wider than tall is scaled by its width, so that it fits the canvas too.
+    scale = min(digit_height / extent[1], (width - 2 * margin) / extent[0], (height - 2 * margin) / extent[1])
+    size = extent * scale
+    left = rng.uniform(margin, max(margin, width - size[0] - margin))
+    top = rng.uniform(margin, max(margin, height - size[1] - margin))
+    paths = [(p - low) * scale + (left, top) for p in points]
+    return _paint(paths, (width, height), [brush * rng.uniform(1 - jitter, 1 + jitter) for _ in paths])
+
+
+def _distorted(strokes, rng, style):
+    """Strokes slanted, rotated and stretched around their centre by random amounts within `style`."""
+    angle = np.deg2rad(rng.uniform(-style.max_rotation_degrees, style.max_rotation_degrees))
+    slant = rng.uniform(-style.max_slant, style.max_slant)
+    aspect = 1 + rng.uniform(-style.max_aspect_change, style.max_aspect_change)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    # Shear x by y (a slanted hand), then stretch, then rotate; rows are points, so transpose.
+    matrix = rotation @ np.diag([aspect, 1 / aspect]) @ np.array([[1, slant], [0, 1]])
+    centre = np.concatenate(strokes).mean(axis=0)
+    return [(np.asarray(stroke, np.float64) - centre) @ matrix.T for stroke in strokes]
+
+
+def _paint(paths, size, brushes):
+    """Point arrays (K, 2) -> alpha (H, W): each drawn with a round brush of its diameter in px."""
+    image = Image.new("L", size, 0)
+    pen = ImageDraw.Draw(image)
+    for path, brush in zip(paths, brushes):
+        points = [tuple(point) for point in path]
+        if len(points) > 1:
+            pen.line(points, fill=255, width=max(1, round(brush)), joint="curve")
+        radius = brush / 2
+        for x, y in points[:: max(1, len(points) - 1)]:  # Round caps at both ends.
+            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
+    return np.asarray(image)
+
+
+def as_sketchpad_layer(alpha):
+    """Alpha (H, W) -> the sketchpad value the app receives for it: one black RGBA layer."""
+    layer = np.zeros((*alpha.shape, 4), np.uint8)
+    layer[:, :, 3] = alpha
+    return {"background": None, "layers": [layer], "composite": None}
+
+
+def render_digits(digits, variants, seed, style=DEFAULT_STYLE):
+    """PenDigits' digits -> (uint8 (N * variants, 28, 28) as to_mnist makes them, uint8 labels).
+
+    Each trajectory is drawn `variants` times, differently; the same seed draws the same images.
+    A drawing to_mnist calls blank (never seen for real trajectories) is left out.
+    """
+    rng = np.random.default_rng(seed)
+    images, labels = [], []
+    for _ in range(variants):
+        for digit in digits:
+            image = to_mnist(as_sketchpad_layer(draw_trajectory(digit.strokes, rng, style)))
+            if image is not None:
+                images.append(np.rint(image * 255).astype(np.uint8))
+                labels.append(digit.label)
+    return (np.stack(images) if images else np.zeros((0, IMAGE_SIZE, IMAGE_SIZE), np.uint8),
+            np.array(labels, dtype=np.uint8))
