@@ -51,5 +51,5 @@ def test_held_out_pen_writers_are_read_by_the_committed_model(classifier):
     picked = [digits.digits[index] for index in validation[::10]]
     images, labels = render_digits(picked, 1, seed=2)
     accuracy = np.mean(classifier.predict_batch(images / 255).argmax(axis=1) == labels)
-    # Measured 98-99 % on all 1,250 drawings of these writers; MNIST-only models read ~95 %.
-    assert accuracy >= 0.96, f"{accuracy:.2%} of {len(labels)} held-out pen drawings"
+    # These 125 drawings: 96.8 % for the committed model, 88.0 % for the MNIST-only recipe.
+    assert accuracy >= 0.94, f"{accuracy:.2%} of {len(labels)} held-out pen drawings"
