@@ -4,6 +4,7 @@
     python train_model.py --limit 2000 --epochs 1 --output /tmp/smoke_model   # seconds
     python train_model.py --tune 6 --epochs 15 # search the recipe, then train and export the best
     python train_model.py --init-from saved_model --extra-data corrections   # learn your corrections
+    python train_model.py --export-only --init-from saved_model   # rewrite every format, no training
 """
 
 import argparse
@@ -11,6 +12,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -24,8 +26,10 @@ import tensorflow as tf  # noqa: E402
 from lenet.atomic import OutputNotWritableError, atomic_directory  # noqa: E402
 from lenet.config import DEFAULT_MODEL_DIR, METADATA_FILENAME, PROJECT_ROOT  # noqa: E402
 from lenet.data import MnistFormatError, dataset_checksums, default_data_dir, load_mnist  # noqa: E402
-from lenet.export import KERAS_FILENAME, export_saved_model  # noqa: E402
+from lenet.export import KERAS_FILENAME, ExportError, export_model, file_manifest  # noqa: E402
+from lenet.export_check import ExportCheckError, check_exports, export_check_metadata  # noqa: E402
 from lenet.extra_data import ExtraDataError, load_labelled_folders, oversample  # noqa: E402
+from lenet.inference import ModelLoadError  # noqa: E402
 from lenet.model import VARIANTS, build_model  # noqa: E402
 from lenet.report import write_training_report  # noqa: E402
 from lenet.stopping import stop_training_on_signals  # noqa: E402
@@ -134,6 +138,9 @@ def parse_args(argv=None):
     parser.add_argument("--tune-dir", default=str(TUNE_DIR),
                         help="where --tune keeps its trials; the same folder and flags resume an interrupted "
                              "search without redoing finished trials (default: tuning)")
+    parser.add_argument("--export-only", action="store_true",
+                        help="train nothing: write the --init-from model again in every format (SavedModel, "
+                             "LiteRT, ONNX), check the exports and keep its metadata and report (default: off)")
     args = parser.parse_args(argv)
     fine_tuning = args.init_from is not None
     if args.epochs is None:
@@ -144,6 +151,8 @@ def parse_args(argv=None):
         parser.error(f"--init-from {args.init_from} has no {KERAS_FILENAME}: pass a folder written by this script")
     if fine_tuning and args.tune:
         parser.error("--tune searches from scratch; it cannot be combined with --init-from")
+    if args.export_only and (not fine_tuning or args.tune or args.extra_data):
+        parser.error("--export-only needs --init-from PATH and cannot be combined with --tune or --extra-data")
     if args.extra_data and args.tune:
         parser.error("--tune scores recipes on MNIST alone; it cannot be combined with --extra-data")
     output = Path(args.output)
@@ -231,6 +240,39 @@ def metadata(args, model, history, seconds, test_accuracy, app_view_accuracy, ch
     }
 
 
+def export_and_check(model, directory, x_test, y_test):
+    """Write every format, check the exports against the SavedModel on the test set, print the figures.
+
+    Returns metadata.json's "files" (the model files, with sizes and sha256) and "export_check".
+    """
+    export_model(model, directory)
+    agreements = check_exports(directory, to_model_input(x_test), y_test)
+    print(f"Exports checked against the SavedModel on the {len(y_test):,} test images:")
+    for agreement in agreements:
+        print(f"  {agreement.describe()}")
+    return {"files": file_manifest(directory), "export_check": export_check_metadata(agreements)}
+
+
+def export_only(args, x_test, y_test):
+    """--export-only: the --init-from model written again in every format; its metadata and report are kept."""
+    source = Path(args.init_from)
+    model = keras.models.load_model(source / KERAS_FILENAME)
+    try:
+        info = json.loads((source / METADATA_FILENAME).read_text())
+    except (OSError, ValueError):
+        info = {}
+    with atomic_directory(args.output) as staging:
+        info.update(export_and_check(model, staging, x_test, y_test))
+        info["exported"] = {"command": " ".join(["python train_model.py", *sys.argv[1:]]),
+                            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                            "tensorflow_version": tf.__version__, "keras_version": keras.__version__}
+        for entry in source.iterdir():  # The report and search summary, which only training writes.
+            if not (staging / entry.name).exists():
+                (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, staging / entry.name)
+        (staging / METADATA_FILENAME).write_text(json.dumps(info, indent=2) + "\n")
+    print(f"Exported {source} again to {args.output}.")
+
+
 def tune(args, x_train, y_train):
     """Search the recipe on the validation split; return (args with the best recipe, search summary)."""
     ignored = [f"--{name.replace('_', '-')}" for name, default in RECIPE.items()
@@ -263,6 +305,8 @@ def main(argv=None):
         (x_train, y_train), (x_test, y_test) = dataset
         if args.limit:
             x_train, y_train = x_train[: args.limit], y_train[: args.limit]
+        if args.export_only:
+            return export_only(args, x_test, y_test)
         with atomic_directory(args.output) as staging:
             summary = None
             if args.tune:
@@ -280,9 +324,9 @@ def main(argv=None):
             if extra is not None:
                 _, extra_accuracy = evaluate(model, *extra)
                 print(f"Accuracy on the {len(extra[1]):,} extra drawings (trained on): {extra_accuracy:.2%}.")
-            export_saved_model(model, staging)
+            exported = export_and_check(model, staging, x_test, y_test)
             info = metadata(args, model, history, seconds, test_accuracy, app_view_accuracy,
-                            dataset_checksums(dataset), data_source, len(x_train))
+                            dataset_checksums(dataset), data_source, len(x_train)) | exported
             if extra is not None:
                 info["extra_data"] = {"folders": args.extra_data, "images": len(extra[1]),
                                       "accuracy": round(extra_accuracy, 6)}
@@ -299,6 +343,8 @@ def main(argv=None):
                   f"trials kept in {summary['tune_dir']}.")
     except (MnistFormatError, ExtraDataError, OutputNotWritableError, SearchError) as error:
         sys.exit(f"error: {error}")
+    except (ExportError, ExportCheckError, ModelLoadError) as error:
+        sys.exit(f"error: {error}\n{args.output} was left as it was.")
     except KeyboardInterrupt:
         sys.exit(f"Interrupted: {args.output} was left as it was.")
     except OSError as error:
