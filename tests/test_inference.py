@@ -1,11 +1,15 @@
 import shutil
+import subprocess
+import sys
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from lenet.config import DEFAULT_MODEL_DIR, METADATA_FILENAME, ONNX_FILENAME, RETRAIN_COMMAND, TFLITE_FILENAME
+from lenet.config import (
+    DEFAULT_MODEL_DIR, METADATA_FILENAME, ONNX_FILENAME, PROJECT_ROOT, RETRAIN_COMMAND, TFLITE_FILENAME,
+)
 from lenet.export import KERAS_FILENAME
 from lenet.inference import Classifier, ModelLoadError
 from lenet.training import to_model_input
@@ -191,3 +195,31 @@ def test_an_onnx_file_of_another_model_is_refused(exported_model_dir, tmp_path):
     onnx.save(helper.make_model(graph, ir_version=10, opset_imports=[helper.make_opsetid("", 17)]), folder / ONNX_FILENAME)
     with pytest.raises(ModelLoadError, match="not a LeNet-5 export"):
         Classifier(folder, "onnx")
+
+
+# Run in a fresh interpreter where TensorFlow, Keras and Gradio cannot be imported, as on a
+# machine that has only the README's "Use the model elsewhere" packages.
+WITHOUT_TENSORFLOW = """
+import sys
+
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("tensorflow", "keras", "gradio"):
+            raise ImportError(f"{name} is not installed here")
+
+sys.meta_path.insert(0, Refuse())
+sys.path.insert(0, "tests")
+from drawing import STROKES, draw_strokes
+from lenet.inference import Classifier
+from lenet.preprocess import to_mnist
+
+image = to_mnist(draw_strokes(STROKES["7"], brush=24))
+print(*(Classifier(sys.argv[1], runtime).predict(image).argmax() for runtime in ("litert", "onnx")))
+"""
+
+
+def test_preprocessing_and_the_exports_need_neither_tensorflow_nor_gradio(exported_model_dir):
+    result = subprocess.run([sys.executable, "-c", WITHOUT_TENSORFLOW, str(exported_model_dir)],
+                            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["7", "7"]
