@@ -58,14 +58,21 @@ def export_litert(saved_model_dir, path):
     (Keras's model.export(format="litert") converts the same way but names the output "output_0".)
     """
     try:
-        converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model_dir), signature_keys=["serving_default"])
-        # Built-in ops only: the file runs in the plain LiteRT interpreter on any device, no Flex delegate.
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-        path.write_bytes(converter.convert())
+        path.write_bytes(litert_converter(saved_model_dir).convert())
     except OSError:
         raise
     except Exception as error:  # The converter raises ConverterError and others; all mean "no LiteRT file".
         raise ExportError(f"Could not export {path.name}: {error}") from error
+
+
+def litert_converter(saved_model_dir):
+    """A LiteRT converter for the SavedModel's serving_default, float32, built-in ops only.
+
+    Built-in ops only: the file then runs in the plain LiteRT interpreter on any device, no Flex delegate.
+    """
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model_dir), signature_keys=["serving_default"])
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    return converter
 
 
 def export_onnx(model, path):
