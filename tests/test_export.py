@@ -1,13 +1,18 @@
 """The LiteRT and ONNX files: the SavedModel's contract, and the export check that guards them."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import onnx
 import pytest
+from PIL import Image
 
-from lenet.config import INPUT_NAME, METADATA_FILENAME, ONNX_FILENAME, OUTPUT_NAME, TFLITE_FILENAME
+from drawing import STROKES, draw_strokes
+from lenet.config import INPUT_NAME, METADATA_FILENAME, ONNX_FILENAME, OUTPUT_NAME, PROJECT_ROOT, TFLITE_FILENAME
 from lenet.export import ONNX_BATCH_DIM, export_onnx
 from lenet.export_check import CHECKED_RUNTIMES, ExportCheckError, check_exports
 from lenet.model import build_model
@@ -51,3 +56,25 @@ def test_the_export_check_catches_an_export_of_another_model(exported_model_dir,
     message = str(caught.value)
     assert "onnx:" in message and "FAILED" in message and "litert" not in message
     assert np.isfinite(float(message.split("max |Δp| ")[1].split(" ")[0]))
+
+
+def readme_examples():
+    """The Python blocks of the README's "Use the model elsewhere" section."""
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    section = readme.split("## Use the model elsewhere")[1].split("\n## ")[0]
+    return [block.split("```")[0] for block in section.split("```python\n")[1:]]
+
+
+@pytest.mark.parametrize("runtime", ["litert", "onnx", "savedmodel"])
+def test_the_readmes_examples_read_a_drawn_seven(exported_model_dir, tmp_path, runtime):
+    examples = readme_examples()
+    assert len(examples) == 3
+    code = examples[["litert", "onnx", "savedmodel"].index(runtime)]
+    drawing = tmp_path / "seven.png"
+    Image.fromarray(255 - draw_strokes(STROKES["7"], brush=24)).save(drawing)  # Dark ink on white paper.
+    code = code.replace('"saved_model', f'"{exported_model_dir}').replace("my_digit.png", str(drawing))
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.returncode == 0, result.stderr
+    digit, confidence = result.stdout.split()
+    assert digit == "7" and float(confidence) > 0.9
