@@ -12,7 +12,6 @@ import datetime
 import json
 import os
 import platform
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -26,8 +25,8 @@ import tensorflow as tf  # noqa: E402
 from lenet.atomic import OutputNotWritableError, atomic_directory  # noqa: E402
 from lenet.config import DEFAULT_MODEL_DIR, METADATA_FILENAME, PROJECT_ROOT  # noqa: E402
 from lenet.data import MnistFormatError, dataset_checksums, default_data_dir, load_mnist  # noqa: E402
-from lenet.export import KERAS_FILENAME, ExportError, export_model, file_manifest  # noqa: E402
-from lenet.export_check import ExportCheckError, check_exports, export_check_metadata  # noqa: E402
+from lenet.export import KERAS_FILENAME, ExportError, export_again, export_and_check  # noqa: E402
+from lenet.export_check import ExportCheckError  # noqa: E402
 from lenet.extra_data import ExtraDataError, load_labelled_folders, oversample  # noqa: E402
 from lenet.inference import ModelLoadError  # noqa: E402
 from lenet.model import VARIANTS, build_model  # noqa: E402
@@ -240,39 +239,6 @@ def metadata(args, model, history, seconds, test_accuracy, app_view_accuracy, ch
     }
 
 
-def export_and_check(model, directory, x_test, y_test):
-    """Write every format, check the exports against the SavedModel on the test set, print the figures.
-
-    Returns metadata.json's "files" (the model files, with sizes and sha256) and "export_check".
-    """
-    export_model(model, directory)
-    agreements = check_exports(directory, to_model_input(x_test), y_test)
-    print(f"Exports checked against the SavedModel on the {len(y_test):,} test images:")
-    for agreement in agreements:
-        print(f"  {agreement.describe()}")
-    return {"files": file_manifest(directory), "export_check": export_check_metadata(agreements)}
-
-
-def export_only(args, x_test, y_test):
-    """--export-only: the --init-from model written again in every format; its metadata and report are kept."""
-    source = Path(args.init_from)
-    model = keras.models.load_model(source / KERAS_FILENAME)
-    try:
-        info = json.loads((source / METADATA_FILENAME).read_text())
-    except (OSError, ValueError):
-        info = {}
-    with atomic_directory(args.output) as staging:
-        info.update(export_and_check(model, staging, x_test, y_test))
-        info["exported"] = {"command": " ".join(["python train_model.py", *sys.argv[1:]]),
-                            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                            "tensorflow_version": tf.__version__, "keras_version": keras.__version__}
-        for entry in source.iterdir():  # The report and search summary, which only training writes.
-            if not (staging / entry.name).exists():
-                (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, staging / entry.name)
-        (staging / METADATA_FILENAME).write_text(json.dumps(info, indent=2) + "\n")
-    print(f"Exported {source} again to {args.output}.")
-
-
 def tune(args, x_train, y_train):
     """Search the recipe on the validation split; return (args with the best recipe, search summary)."""
     ignored = [f"--{name.replace('_', '-')}" for name, default in RECIPE.items()
@@ -306,7 +272,10 @@ def main(argv=None):
         if args.limit:
             x_train, y_train = x_train[: args.limit], y_train[: args.limit]
         if args.export_only:
-            return export_only(args, x_test, y_test)
+            command = " ".join(["python train_model.py", *sys.argv[1:]])
+            print(export_again(args.init_from, args.output, to_model_input(x_test), y_test, command))
+            print(f"Exported {args.init_from} again to {args.output}.")
+            return
         with atomic_directory(args.output) as staging:
             summary = None
             if args.tune:
@@ -324,7 +293,8 @@ def main(argv=None):
             if extra is not None:
                 _, extra_accuracy = evaluate(model, *extra)
                 print(f"Accuracy on the {len(extra[1]):,} extra drawings (trained on): {extra_accuracy:.2%}.")
-            exported = export_and_check(model, staging, x_test, y_test)
+            exported, check = export_and_check(model, staging, to_model_input(x_test), y_test)
+            print(check)
             info = metadata(args, model, history, seconds, test_accuracy, app_view_accuracy,
                             dataset_checksums(dataset), data_source, len(x_train)) | exported
             if extra is not None:

@@ -1,12 +1,18 @@
 """Write a trained LeNet-5 as a SavedModel (TensorFlow, TF Serving), a LiteRT file and an ONNX file."""
 
+import datetime
 import hashlib
+import json
+import shutil
 import warnings
+from pathlib import Path
 
 import keras
 import tensorflow as tf
 
-from lenet.config import INPUT_NAME, INPUT_SHAPE, ONNX_FILENAME, OUTPUT_NAME, TFLITE_FILENAME
+from lenet.atomic import atomic_directory
+from lenet.config import INPUT_NAME, INPUT_SHAPE, METADATA_FILENAME, ONNX_FILENAME, OUTPUT_NAME, TFLITE_FILENAME
+from lenet.export_check import check_exports, export_check_metadata
 
 # Layers whose outputs the "activations" signature exposes, for showing what each layer sees.
 ACTIVATION_LAYERS = ("c1", "c3", "f6", "output")
@@ -17,6 +23,43 @@ ONNX_BATCH_DIM = "batch"
 
 class ExportError(RuntimeError):
     """A format could not be written; the run fails and the previous model stays."""
+
+
+def export_and_check(model, directory, images, labels):
+    """Write every format into `directory`, then check the exports against the SavedModel on `images`.
+
+    Returns (metadata.json's "files" and "export_check" entries, the check's figures as printable
+    lines). Raises ExportError or export_check.ExportCheckError.
+    """
+    export_model(model, directory)
+    agreements = check_exports(directory, images, labels)
+    figures = "\n".join([f"Exports checked against the SavedModel on the {len(labels):,} test images:",
+                         *(f"  {agreement.describe()}" for agreement in agreements)])
+    return {"files": file_manifest(directory), "export_check": export_check_metadata(agreements)}, figures
+
+
+def export_again(source, output, images, labels, command):
+    """Every format of the model in `source` (its lenet5.keras) written to `output`, checked like a trained one.
+
+    Its metadata is kept, updated with the files, the check and how and when (`command`); its report
+    and search summary are copied. `output` is replaced only on success. Returns the check's figures.
+    """
+    source = Path(source)
+    model = keras.models.load_model(source / KERAS_FILENAME)
+    try:
+        info = json.loads((source / METADATA_FILENAME).read_text())
+    except (OSError, ValueError):
+        info = {}
+    with atomic_directory(output) as staging:
+        exported, figures = export_and_check(model, staging, images, labels)
+        when = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        info |= exported | {"exported": {"command": command, "date": when, "tensorflow_version": tf.__version__,
+                                         "keras_version": keras.__version__}}
+        for entry in source.iterdir():  # The report and search summary, which only training writes.
+            if not (staging / entry.name).exists():
+                (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, staging / entry.name)
+        (staging / METADATA_FILENAME).write_text(json.dumps(info, indent=2) + "\n")
+    return figures
 
 
 def export_model(model, directory):

@@ -188,7 +188,7 @@ def test_failed_export_leaves_the_previous_model_byte_identical(tmp_path, monkey
         (Path(directory) / "saved_model.pb").write_bytes(b"half")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(train_model, "export_model", disk_full)
+    monkeypatch.setattr("lenet.export.export_model", disk_full)
     with pytest.raises(SystemExit, match="No space left on device"):
         train_model.main(["--limit", "300", "--epochs", "1", "--output", str(output)])
     assert_unchanged(output, snapshot)
