@@ -1,6 +1,7 @@
 """Draw a digit, watch LeNet-5 read it: the Gradio app (layout and wiring; the logic is in lenet/).
 
     python demo.py        # then open http://127.0.0.1:7860
+    LENET_RUNTIME=onnx python demo.py   # the same app on lenet5.onnx (or litert: lenet5.tflite)
 """
 
 import sys
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from lenet.config import CLASS_NAMES, served_model_dir
+from lenet.config import CLASS_NAMES, served_model_dir, served_runtime
 from lenet.corrections import (
     CorrectionError, corrections_dir, corrections_enabled, describe_corrections, save_correction,
 )
@@ -19,7 +20,7 @@ from lenet.reader import PROMPT, DigitReader, describe_model
 from lenet.components import DigitSketchpad, PreviewImage
 
 try:
-    classifier = Classifier(served_model_dir())
+    classifier = Classifier(served_model_dir(), served_runtime())
     explainer = Explainer(classifier)
 except ModelLoadError as error:
     # A half-working page that can never answer is worse than a clear refusal to start.
@@ -72,7 +73,7 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
     gr.Markdown(
         "# Draw a digit\n"
         "LeNet-5 reads it as you draw, after shrinking it to 28×28 the way MNIST digits were made. "
-        f"Model: {describe_model(classifier.metadata)}",
+        f"Model: {describe_model(classifier.metadata, classifier.runtime)}",
         elem_id="intro",
     )
     with gr.Row(equal_height=False):

@@ -5,6 +5,7 @@
     python train_model.py --limit 2000 --epochs 1 --output /tmp/smoke_model   # seconds
     python train_model.py --tune 6 --epochs 15 # search the recipe, then train and export the best
     python train_model.py --init-from saved_model --extra-data corrections   # learn your corrections
+    python train_model.py --export-only --init-from saved_model   # rewrite every format, no training
 """
 
 import argparse
@@ -26,11 +27,13 @@ import tensorflow as tf  # noqa: E402
 from lenet.atomic import OutputNotWritableError, atomic_directory  # noqa: E402
 from lenet.config import DEFAULT_MODEL_DIR, METADATA_FILENAME, PROJECT_ROOT  # noqa: E402
 from lenet.data import MnistFormatError, dataset_checksums, default_data_dir, load_mnist  # noqa: E402
-from lenet.pen_render import DEFAULT_STYLE, DrawingStyle, render_digits  # noqa: E402
+from lenet.export import KERAS_FILENAME, ExportError, export_again, export_and_check  # noqa: E402
+from lenet.export_check import ExportCheckError  # noqa: E402
+from lenet.pen_render import DEFAULT_STYLE, render_digits  # noqa: E402
 from lenet.pendigits import PenDigitsFormatError, default_pen_data_dir, load_pendigits, writer_split  # noqa: E402
 from lenet.selection import KeepBestOnBothPopulations  # noqa: E402
-from lenet.export import KERAS_FILENAME, export_saved_model  # noqa: E402
 from lenet.extra_data import ExtraDataError, load_labelled_folders, oversample  # noqa: E402
+from lenet.inference import ModelLoadError  # noqa: E402
 from lenet.model import VARIANTS, build_model  # noqa: E402
 from lenet.report import write_training_report  # noqa: E402
 from lenet.stopping import stop_training_on_signals  # noqa: E402
@@ -169,6 +172,9 @@ def parse_args(argv=None):
     parser.add_argument("--tune-dir", default=str(TUNE_DIR),
                         help="where --tune keeps its trials; the same folder and flags resume an interrupted "
                              "search without redoing finished trials (default: tuning)")
+    parser.add_argument("--export-only", action="store_true",
+                        help="train nothing: write the --init-from model again in every format (SavedModel, "
+                             "LiteRT, ONNX), check the exports and keep its metadata and report (default: off)")
     args = parser.parse_args(argv)
     fine_tuning = args.init_from is not None
     if args.epochs is None:
@@ -183,6 +189,8 @@ def parse_args(argv=None):
         parser.error("--pen-data and --no-pen-data contradict each other; pass one")
     if args.pen_brush[0] > args.pen_brush[1]:
         parser.error(f"--pen-brush MIN MAX: MIN {args.pen_brush[0]} is above MAX {args.pen_brush[1]}")
+    if args.export_only and (not fine_tuning or args.tune or args.extra_data):
+        parser.error("--export-only needs --init-from PATH and cannot be combined with --tune or --extra-data")
     if args.extra_data and args.tune:
         parser.error("--tune scores recipes on MNIST alone; it cannot be combined with --extra-data")
     output = Path(args.output)
@@ -372,6 +380,11 @@ def main(argv=None):
         (x_train, y_train), (x_test, y_test) = dataset
         if args.limit:
             x_train, y_train = x_train[: args.limit], y_train[: args.limit]
+        if args.export_only:
+            command = " ".join(["python train_model.py", *sys.argv[1:]])
+            print(export_again(args.init_from, args.output, to_model_input(x_test), y_test, command))
+            print(f"Exported {args.init_from} again to {args.output}.")
+            return
         with atomic_directory(args.output) as staging:
             summary = None
             if args.tune:
@@ -395,9 +408,10 @@ def main(argv=None):
             if extra is not None:
                 _, extra_accuracy = evaluate(model, *extra)
                 print(f"Accuracy on the {len(extra[1]):,} extra drawings (trained on): {extra_accuracy:.2%}.")
-            export_saved_model(model, staging)
+            exported, check = export_and_check(model, staging, to_model_input(x_test), y_test)
+            print(check)
             info = metadata(args, model, history, seconds, test_accuracy, app_view_accuracy,
-                            dataset_checksums(dataset), data_source, len(x_train), pen, pen_accuracy)
+                            dataset_checksums(dataset), data_source, len(x_train), pen, pen_accuracy) | exported
             if extra is not None:
                 info["extra_data"] = {"folders": args.extra_data, "images": len(extra[1]),
                                       "accuracy": round(extra_accuracy, 6)}
@@ -414,6 +428,8 @@ def main(argv=None):
                   f"trials kept in {summary['tune_dir']}.")
     except (MnistFormatError, PenDigitsFormatError, ExtraDataError, OutputNotWritableError, SearchError) as error:
         sys.exit(f"error: {error}")
+    except (ExportError, ExportCheckError, ModelLoadError) as error:
+        sys.exit(f"error: {error}\n{args.output} was left as it was.")
     except KeyboardInterrupt:
         sys.exit(f"Interrupted: {args.output} was left as it was.")
     except OSError as error:

@@ -20,17 +20,34 @@ DEFAULT_MODEL_DIR = PROJECT_ROOT / "saved_model"
 # The app serves the model in $LENET_MODEL_DIR when set, e.g. a freshly retrained one.
 MODEL_DIR_ENV = "LENET_MODEL_DIR"
 METADATA_FILENAME = "metadata.json"
+OUTPUT_NAME = "probabilities"
+
+# The same model for other runtimes, written beside the SavedModel: LiteRT for phones and
+# embedded devices, ONNX for onnxruntime (including onnxruntime-web in the browser).
+TFLITE_FILENAME = "lenet5.tflite"
+ONNX_FILENAME = "lenet5.onnx"
+# The app serves the model through the runtime named by $LENET_RUNTIME, so anyone can check an
+# export on real drawings; the SavedModel stays the default.
+RUNTIME_ENV = "LENET_RUNTIME"
+RUNTIMES = ("savedmodel", "litert", "onnx")
+DEFAULT_RUNTIME = "savedmodel"
 
 # Where tests and training on the team's machines find MNIST; users download it through Keras.
 SHARED_MNIST_DIR = PROJECT_ROOT.parent / "shared" / "mnist"
 MNIST_DIR_ENV = "MNIST_DIR"
 
+# Pen-drawn digits (UCI pendigits) for training beside MNIST; users download them through Keras.
+SHARED_PENDIGITS_DIR = PROJECT_ROOT.parent / "shared" / "pendigits"
+
 RETRAIN_COMMAND = "python train_model.py"
+REEXPORT_COMMAND = "python train_model.py --export-only --init-from saved_model"
 
 
 def served_model_dir():
     """The folder the app loads its model from: $LENET_MODEL_DIR, else saved_model/."""
     return Path(os.environ.get(MODEL_DIR_ENV) or DEFAULT_MODEL_DIR)
 
-# Pen-drawn digits (UCI pendigits) for training beside MNIST; users download them through Keras.
-SHARED_PENDIGITS_DIR = PROJECT_ROOT.parent / "shared" / "pendigits"
+
+def served_runtime():
+    """The runtime the app serves the model with: $LENET_RUNTIME, else the SavedModel."""
+    return os.environ.get(RUNTIME_ENV) or DEFAULT_RUNTIME

@@ -50,8 +50,12 @@ class DigitReader:
         return Reading(model_input, self.classifier.predict(model_input))
 
 
-def describe_model(metadata):
-    """One line for the page: what the model is and how well it did on MNIST test."""
+# How the page names the runtime serving the model, when it is not the SavedModel.
+RUNTIME_NAMES = {"litert": "LiteRT (lenet5.tflite)", "onnx": "ONNX Runtime (lenet5.onnx)"}
+
+
+def describe_model(metadata, runtime="savedmodel"):
+    """One line for the page: what the model is, how well it did on MNIST test, and which runtime serves it."""
     details = ", ".join(
         part for part in (
             metadata.get("variant"),
@@ -60,4 +64,5 @@ def describe_model(metadata):
     )
     accuracy = metadata.get("test_accuracy")
     measured = f"{accuracy:.2%} on the 10,000 MNIST test digits" if accuracy else "test accuracy unknown"
-    return f"LeNet-5{f' ({details})' if details else ''}: {measured}."
+    served = f" Served by {RUNTIME_NAMES[runtime]}." if runtime in RUNTIME_NAMES else ""
+    return f"LeNet-5{f' ({details})' if details else ''}: {measured}.{served}"

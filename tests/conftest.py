@@ -1,12 +1,16 @@
-"""Fixtures shared by the tests: MNIST from the team's shared copy, the committed model."""
+"""Fixtures shared by the tests: MNIST from the team's shared copy, the committed model and its exports."""
 
 import os
+import shutil
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from lenet.config import DEFAULT_MODEL_DIR, MNIST_DIR_ENV, SHARED_MNIST_DIR  # noqa: E402
+from lenet.config import (  # noqa: E402
+    DEFAULT_MODEL_DIR, METADATA_FILENAME, MNIST_DIR_ENV, ONNX_FILENAME, REEXPORT_COMMAND, SHARED_MNIST_DIR,
+    TFLITE_FILENAME,
+)
 from browser import free_port  # noqa: E402
 from lenet.data import default_data_dir, load_mnist  # noqa: E402
 
@@ -33,6 +37,26 @@ def classifier():
     from lenet.inference import Classifier
 
     return Classifier(DEFAULT_MODEL_DIR)
+
+
+@pytest.fixture(scope="session")
+def exported_model_dir(tmp_path_factory):
+    """A folder with the committed model in every format: saved_model/ itself when it holds the
+    LiteRT and ONNX files (as committed), else, outside CI, a copy with them exported now."""
+    missing = [name for name in (TFLITE_FILENAME, ONNX_FILENAME) if not (DEFAULT_MODEL_DIR / name).is_file()]
+    if not missing:
+        return DEFAULT_MODEL_DIR
+    if os.environ.get("CI"):
+        pytest.fail(f"saved_model/ lacks {', '.join(missing)}: commit them (`{REEXPORT_COMMAND}` writes them)")
+    import keras
+
+    from lenet.export import KERAS_FILENAME, export_model
+
+    folder = tmp_path_factory.mktemp("exported") / "model"
+    folder.mkdir()
+    export_model(keras.models.load_model(DEFAULT_MODEL_DIR / KERAS_FILENAME), folder)
+    shutil.copy2(DEFAULT_MODEL_DIR / METADATA_FILENAME, folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,18 @@
 """The app as API users see it: demo launched in-process, called through gradio_client."""
 
+import importlib.util
+
 import numpy as np
 import pytest
-from gradio_client import handle_file
+from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from browser import free_port
 from drawing import STROKES, draw_strokes, sketchpad
-from lenet.reader import PROMPT
+from lenet.config import MODEL_DIR_ENV, PROJECT_ROOT, RUNTIME_ENV
+from lenet.inference import Classifier
+from lenet.reader import PROMPT, DigitReader
 
 
 def upload_value(value, folder):
@@ -120,3 +125,39 @@ def test_corrections_switched_off_write_nothing(app_client, tmp_path, correction
     with pytest.raises(AppError, match="turned off"):
         app_client.predict(value, "7", api_name="/correct")
     assert not corrections_folder.exists()
+
+
+def app_module(name):
+    """demo.py loaded again as a module of its own, so that it reads the environment afresh."""
+    spec = importlib.util.spec_from_file_location(name, PROJECT_ROOT / "demo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("runtime", ["litert", "onnx"])
+def test_the_app_serves_predict_through_the_chosen_runtime(exported_model_dir, tmp_path, monkeypatch, runtime):
+    monkeypatch.setenv(RUNTIME_ENV, runtime)
+    monkeypatch.setenv(MODEL_DIR_ENV, str(exported_model_dir))
+    app = app_module(f"demo_{runtime}")
+    assert app.classifier.runtime == runtime
+    reference = DigitReader(Classifier(exported_model_dir))
+    port = free_port()
+    app.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        for digit in sorted(STROKES):
+            drawing = sketchpad(draw_strokes(STROKES[digit], brush=24))
+            label, _ = client.predict(upload_value(drawing, tmp_path), api_name="/predict")
+            assert label["label"] == digit
+            served = {item["label"]: item["confidence"] for item in label["confidences"]}
+            expected = reference.read(drawing).confidences()
+            assert served == pytest.approx(expected, abs=1e-5)
+    finally:
+        app.demo.close()
+
+
+def test_an_unknown_runtime_stops_the_app_with_the_choices(monkeypatch):
+    monkeypatch.setenv(RUNTIME_ENV, "tensorrt")
+    with pytest.raises(SystemExit, match="savedmodel, litert, onnx"):
+        app_module("demo_unknown_runtime")

@@ -1,6 +1,8 @@
 import filecmp
+import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,9 +15,12 @@ import pytest
 import tensorflow as tf
 
 import train_model
-from lenet.config import METADATA_FILENAME, PROJECT_ROOT
+from lenet import export_check
+from lenet.config import METADATA_FILENAME, ONNX_FILENAME, PROJECT_ROOT, TFLITE_FILENAME
 from lenet.export import KERAS_FILENAME, export_saved_model
+from lenet.inference import Classifier
 from lenet.pendigits import PUBLISHED_MD5
+from lenet.training import to_model_input
 
 SMOKE_FLAGS = ["--limit", "2000", "--epochs", "1"]
 # Where pen data is not the point, MNIST alone keeps the run short.
@@ -85,6 +90,55 @@ def test_smoke_run_writes_metadata_and_report(smoke_model, mnist):
     assert no_leftovers(output.parent) == []
 
 
+def test_smoke_run_writes_checked_exports_and_lists_every_model_file(smoke_model):
+    output, stdout = smoke_model
+    info = json.loads((output / METADATA_FILENAME).read_text())
+    model_files = {p.relative_to(output).as_posix() for p in output.rglob("*")
+                   if p.is_file() and p.name != METADATA_FILENAME and "report" not in p.parts}
+    assert {TFLITE_FILENAME, ONNX_FILENAME, KERAS_FILENAME, "saved_model.pb"} <= model_files
+    assert set(info["files"]) == model_files
+    for name, listed in info["files"].items():
+        content = (output / name).read_bytes()
+        assert listed == {"bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+    for runtime in ("litert", "onnx"):
+        checked = info["export_check"]["runtimes"][runtime]
+        assert checked["images"] == 10_000 and checked["top1_differences"] == 0
+        assert checked["max_probability_difference"] <= info["export_check"]["max_probability_difference_allowed"]
+        assert f"{runtime}: 0 of 10,000 top-1 answers differ" in stdout
+
+
+def test_export_only_writes_every_format_again_and_keeps_the_metadata(smoke_model, tmp_path, mnist):
+    source, _ = smoke_model
+    output = tmp_path / "exported"
+    result = run_trainer("--export-only", "--init-from", str(source), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert "Epoch" not in result.stdout and "0 of 10,000 top-1 answers differ" in result.stdout
+    before, after = (json.loads((folder / METADATA_FILENAME).read_text()) for folder in (source, output))
+    assert after["test_accuracy"] == before["test_accuracy"] and after["command"] == before["command"]
+    assert "--export-only" in after["exported"]["command"]
+    assert (output / "report" / "curves.png").read_bytes() == (source / "report" / "curves.png").read_bytes()
+    _, (x_test, _) = mnist
+    images = to_model_input(x_test[:100])
+    for runtime in ("savedmodel", "litert", "onnx"):
+        np.testing.assert_allclose(Classifier(output, runtime).predict_batch(images),
+                                   Classifier(source).predict_batch(images), atol=1e-5)
+
+
+def test_exports_that_fail_the_check_fail_the_run_and_leave_the_old_model(smoke_model, tmp_path, monkeypatch):
+    source, _ = smoke_model
+    output = tmp_path / "model"
+    shutil.copytree(source, output)
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(source, snapshot)
+    # No float export matches the SavedModel to the last bit; with no tolerance the real check fails.
+    monkeypatch.setattr(export_check, "MAX_PROBABILITY_DIFFERENCE", 0.0)
+    with pytest.raises(SystemExit, match="does not answer like the SavedModel") as caught:
+        train_model.main(["--export-only", "--init-from", str(output), "--output", str(output)])
+    assert "FAILED" in str(caught.value.code) and "left as it was" in str(caught.value.code)
+    assert_unchanged(output, snapshot)
+    assert no_leftovers(tmp_path) == []
+
+
 def test_exported_model_predicts_what_the_keras_model_did(tmp_path, mnist):
     (x_train, y_train), (x_test, _) = mnist
     args = train_model.parse_args(["--limit", "1000", "--epochs", "1", "--output", str(tmp_path / "m")])
@@ -119,6 +173,7 @@ def test_same_seed_gives_the_same_weights(tmp_path):
         (["--pen-data", "/no/such/folder"], "folder /no/such/folder does not exist"),
         (["--pen-data", ".", "--no-pen-data"], "--pen-data and --no-pen-data contradict"),
         (["--pen-brush", "0.2", "0.1"], "MIN 0.2 is above MAX 0.1"),
+        (["--export-only"], "--export-only needs --init-from PATH"),
     ],
 )
 def test_invalid_flags_get_an_argparse_error(flags, message, capsys):
@@ -148,7 +203,7 @@ def test_failed_export_leaves_the_previous_model_byte_identical(tmp_path, monkey
         (Path(directory) / "saved_model.pb").write_bytes(b"half")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(train_model, "export_saved_model", disk_full)
+    monkeypatch.setattr("lenet.export.export_model", disk_full)
     with pytest.raises(SystemExit, match="No space left on device"):
         train_model.main(["--limit", "300", "--epochs", "1", MNIST_ONLY, "--output", str(output)])
     assert_unchanged(output, snapshot)
