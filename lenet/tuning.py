@@ -3,8 +3,8 @@
 With pen data (the trainer's default) a trial is scored as the trainer selects its epoch: on both
 MNIST validation and the held-out pen writers (their mean, at the epoch best on it), and the search
 also chooses the pen drawings' share of every batch and the range of brush widths they are drawn
-with. Drawing the pen digits with one brush range takes about half a minute, so each range is drawn
-once per search, when a trial first asks for it, and kept in memory for the trials after it.
+with. Drawing the pen digits with one brush range costs as much as several epochs, so each range
+is drawn once per search, when a trial first asks for it, and kept in memory for the trials after it.
 
 Why Bayesian optimization and not Hyperband: on 2 CPU cores a trial costs minutes, so a search is
 a handful of trials, and each should count. Bayesian optimization fits a Gaussian process to every
@@ -48,7 +48,8 @@ LEARNING_RATES = (3e-4, 1e-2)  # Sampled on a log scale; default 2e-3.
 BATCH_SIZES = (64, 128, 256)
 AUGMENT_STRENGTHS = (0.0, 2.0, 0.25)  # Lowest, highest, step; 0 turns augmentation off.
 PEN_SHARES = (0.0, 0.5, 0.05)  # Lowest, highest, step; 0 trains on MNIST alone but still scores on both.
-# Brush diameter ranges, as a fraction of the digit's height: fine pens, the recipe's, markers, any.
+# Brush diameter ranges, as a fraction of the digit's height: fine pens, the drawing style's default,
+# markers, any of them.
 # The recipe's range joins them if it is not one of them.
 BRUSH_RANGES = ((0.02, 0.08), (0.04, 0.16), (0.08, 0.24), (0.02, 0.24))
 # Trials pick their epochs between a third of the cap (--epochs) and the cap.
@@ -94,7 +95,7 @@ def brush_name(brush):
 
 
 def brush_choices(recipe_brush):
-    """The brush ranges searched, by name, narrowest first; the recipe's is always among them."""
+    """The brush ranges searched, by name, thinnest brush first; the recipe's is always among them."""
     return [brush_name(brush) for brush in sorted({*BRUSH_RANGES, tuple(recipe_brush)})]
 
 
