@@ -47,6 +47,7 @@ from lenet.training import (  # noqa: E402
 )
 from lenet.tuning import (  # noqa: E402
     SUMMARY_MARKDOWN,
+    PenSearchData,
     SearchError,
     best_hyperparameters,
     search,
@@ -166,9 +167,10 @@ def parse_args(argv=None):
                              f"{KERAS_FILENAME}) instead of starting from random weights (default: off)")
     parser.add_argument("--tune", type=positive_int, default=None, metavar="N",
                         help="first search N recipes with Keras Tuner (Bayesian optimization over variant, "
-                             "learning rate, batch size, epochs up to --epochs and augmentation strength, "
-                             "scored by validation accuracy), then train and export the best one; about N "
-                             "plain runs of time (default: off)")
+                             "learning rate, batch size, epochs up to --epochs, augmentation strength and, "
+                             "with pen data, pen share and brush range; scored by validation accuracy, with "
+                             "pen data the mean of MNIST's and the held-out pen writers'), then train and "
+                             "export the best one; about N plain runs of time (default: off)")
     parser.add_argument("--tune-dir", default=str(TUNE_DIR),
                         help="where --tune keeps its trials; the same folder and flags resume an interrupted "
                              "search without redoing finished trials (default: tuning)")
@@ -191,8 +193,9 @@ def parse_args(argv=None):
         parser.error(f"--pen-brush MIN MAX: MIN {args.pen_brush[0]} is above MAX {args.pen_brush[1]}")
     if args.export_only and (not fine_tuning or args.tune or args.extra_data):
         parser.error("--export-only needs --init-from PATH and cannot be combined with --tune or --extra-data")
+    args.pen_brush = tuple(args.pen_brush)  # As PEN_BRUSH, so --tune can tell a value given from the default.
     if args.extra_data and args.tune:
-        parser.error("--tune scores recipes on MNIST alone; it cannot be combined with --extra-data")
+        parser.error("--tune searches a recipe for training from scratch; it cannot be combined with --extra-data")
     output = Path(args.output)
     if output.exists() and not _is_replaceable(output):
         parser.error(f"--output {output} exists and is not a SavedModel folder; refusing to replace it")
@@ -258,6 +261,7 @@ class PenData:
     training_writers: list
     validation_writers: list
     source: dict  # for metadata.json
+    trajectories: tuple  # The training writers' PenDigits, for --tune to draw with other brushes.
 
 
 def load_pen_data(args):
@@ -271,9 +275,9 @@ def load_pen_data(args):
     if args.limit:
         digits = replace(digits, digits=digits.digits[: args.limit])  # The file mixes writers and digits.
     train_indices, validation_indices, held_out = writer_split(digits, args.pen_validation_writers, args.seed)
-    style = replace(DEFAULT_STYLE, brushes=tuple(args.pen_brush))
     pick = lambda indices: [digits.digits[index] for index in indices]  # noqa: E731
-    train = render_digits(pick(train_indices), args.pen_variants, args.seed, style)
+    trajectories = tuple(pick(train_indices))
+    train = draw_pen_training(trajectories, args.pen_variants, args.seed, args.pen_brush)
     # Validation drawings use the default style, so runs with other brush ranges compare fairly.
     validation = render_digits(pick(validation_indices), 1, args.seed + 1)
     writers = sorted(set(digits.writers.tolist()) - set(held_out))
@@ -282,7 +286,12 @@ def load_pen_data(args):
               "origin": _relative_name(folder) if folder else "UCI download (Keras cache)",
               "training_writers": writers, "validation_writers": held_out,
               "variants": args.pen_variants, "share": args.pen_share, "brush": list(args.pen_brush)}
-    return PenData(train, validation, writers, held_out, source)
+    return PenData(train, validation, writers, held_out, source, trajectories)
+
+
+def draw_pen_training(trajectories, variants, seed, brush):
+    """The training drawings: `variants` of each trajectory, brush diameters within `brush` (low, high)."""
+    return render_digits(trajectories, variants, seed, replace(DEFAULT_STYLE, brushes=tuple(brush)))
 
 
 def _relative_name(path):
@@ -349,25 +358,43 @@ def metadata(args, model, history, seconds, test_accuracy, app_view_accuracy, ch
 
 
 def tune(args, x_train, y_train):
-    """Search the recipe on the validation split; return (args with the best recipe, search summary)."""
-    ignored = [f"--{name.replace('_', '-')}" for name, default in RECIPE.items()
+    """Search the recipe on the validation split (and with pen data the held-out writers).
+
+    Returns (args with the best recipe, its PenData or None with --no-pen-data, search summary).
+    """
+    recipe = dict(RECIPE)
+    if not args.no_pen_data:
+        recipe.update(pen_share=PEN_SHARE, pen_brush=tuple(PEN_BRUSH))
+    ignored = [f"--{name.replace('_', '-')}" for name, default in recipe.items()
                if getattr(args, name) != default]
     if not args.augment:
         ignored.append("--no-augment")
     if ignored:
         print(f"Note: --tune searches {', '.join(ignored)}; the value given is not used.")
     fit_data, validation_data = split_validation(x_train, y_train, VALIDATION_FRACTION, args.seed)
+    pen, pen_search = load_pen_data(argparse.Namespace(**{**vars(args), **recipe})), None
+    if pen is not None:
+        pen_search = PenSearchData(
+            draw=lambda brush: draw_pen_training(pen.trajectories, args.pen_variants, args.seed, brush),
+            validation=pen.validation,
+            fingerprint={"md5": pen.source["md5"], "trajectories": len(pen.trajectories),
+                         "variants": args.pen_variants, "validation_writers": pen.validation_writers},
+            drawn={recipe["pen_brush"]: pen.train},  # load_pen_data drew the recipe's range already.
+        )
     summary = search(
         fit_data, validation_data, trials=args.tune, max_epochs=args.epochs, seed=args.seed,
-        directory=args.tune_dir, recipe=RECIPE, verbose=1 if sys.stdout.isatty() else 2,
+        directory=args.tune_dir, recipe=recipe, pen=pen_search, verbose=1 if sys.stdout.isatty() else 2,
     )
     print(summary_table(summary))
     best = best_hyperparameters(summary)
     best_args = argparse.Namespace(**{**vars(args), **best, "augment": best["augment_strength"] > 0})
+    if pen is not None:
+        pen = replace(pen, train=pen_search.training(best["pen_brush"]),
+                      source={**pen.source, "share": best["pen_share"], "brush": list(best["pen_brush"])})
     print(f"Training the best recipe (trial {summary['trials'][0]['trial']}) as a plain run would.")
     # The final run starts from the seed, like a plain run and like the trial it repeats.
     keras.utils.set_random_seed(args.seed)
-    return best_args, summary
+    return best_args, pen, summary
 
 
 def main(argv=None):
@@ -388,12 +415,13 @@ def main(argv=None):
         with atomic_directory(args.output) as staging:
             summary = None
             if args.tune:
-                args, summary = tune(args, x_train, y_train)
+                args, pen, summary = tune(args, x_train, y_train)
+            else:
+                pen = load_pen_data(args)
             extra = load_labelled_folders(args.extra_data) if args.extra_data else None
             if extra is not None and args.init_from:
                 _, before = evaluate(load_initial_model(args), *extra)
                 print(f"Accuracy on the {len(extra[1]):,} extra drawings before fine-tuning: {before:.2%}.")
-            pen = load_pen_data(args)
             model, history, seconds = train(args, x_train, y_train, extra=extra, pen=pen)
             probabilities, test_accuracy = evaluate(model, x_test, y_test)
             _, app_view_accuracy = evaluate(model, as_app_sees_them(x_test), y_test)

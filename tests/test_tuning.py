@@ -1,4 +1,5 @@
-"""train_model.py --tune: a Keras Tuner search on the validation split, its winner exported like a plain run."""
+"""train_model.py --tune: a Keras Tuner search on the validation split (MNIST, and by default the held-out
+pen writers), its winner exported like a plain run."""
 
 import json
 import shutil
@@ -11,10 +12,21 @@ import pytest
 import tensorflow as tf
 
 import train_model
-from lenet.config import METADATA_FILENAME, PROJECT_ROOT
-from lenet.tuning import SUMMARY_JSON, SUMMARY_MARKDOWN
+from lenet.config import DEFAULT_MODEL_DIR, METADATA_FILENAME, PROJECT_ROOT
+from lenet.tuning import (
+    BRUSH_RANGES,
+    PEN_SHARES,
+    SUMMARY_JSON,
+    SUMMARY_MARKDOWN,
+    PenSearchData,
+    brush_name,
+    project_name,
+)
 
-SMOKE_FLAGS = ["--limit", "2000", "--epochs", "1"]
+# One drawing per pen trajectory keeps the drawing to seconds; the search works the same with more.
+SMOKE_FLAGS = ["--limit", "2000", "--epochs", "1", "--pen-variants", "1"]
+MNIST_ONLY = "--no-pen-data"
+DRAWING = "Drawing the pen digits with brush range "
 
 
 def run_trainer(*flags):
@@ -40,13 +52,31 @@ def leftovers(parent):
     return [p.name for p in parent.iterdir() if ".staging-" in p.name or ".old-" in p.name]
 
 
-@pytest.fixture(scope="module")
-def search(tmp_path_factory, mnist):
-    """A 2-trial smoke search; returns (folder holding model/ and tune/, stdout)."""
-    root = tmp_path_factory.mktemp("search")
-    result = run_trainer("--tune", 2, *SMOKE_FLAGS, "--output", root / "model", "--tune-dir", root / "tune")
+def drawn_ranges(stdout):
+    """The brush ranges the pen digits were drawn with, in order, as the search reports them."""
+    return [line.split(DRAWING)[1].split(",")[0] for line in stdout.splitlines() if DRAWING in line]
+
+
+def run_search(root, *flags):
+    """A 2-trial smoke search exporting to root/model, trials in root/tune; returns (root, stdout)."""
+    result = run_trainer("--tune", 2, *SMOKE_FLAGS, *flags, "--output", root / "model", "--tune-dir", root / "tune")
     assert result.returncode == 0, result.stderr
     return root, result.stdout
+
+
+@pytest.fixture(scope="module")
+def search(tmp_path_factory, mnist):
+    """A 2-trial smoke search with pen data, the default; returns (folder holding model/ and tune/, stdout).
+
+    Its --pen-share is one the search must ignore: trial 0 is the trainer's recipe.
+    """
+    return run_search(tmp_path_factory.mktemp("search"), "--pen-share", "0.4")
+
+
+@pytest.fixture(scope="module")
+def mnist_only_search(tmp_path_factory, mnist):
+    """The same search with --no-pen-data."""
+    return run_search(tmp_path_factory.mktemp("mnist_only_search"), MNIST_ONLY)
 
 
 def test_search_exports_a_loadable_model_and_a_summary(search):
@@ -55,19 +85,74 @@ def test_search_exports_a_loadable_model_and_a_summary(search):
     assert signature(image=tf.zeros((2, 28, 28, 1)))["probabilities"].shape == (2, 10)
     summary = json.loads((root / "model" / SUMMARY_JSON).read_text())
     assert [row["status"] for row in summary["trials"]] == ["COMPLETED", "COMPLETED"]
-    scores = [row["val_accuracy"] for row in summary["trials"]]
+    scores = [row["val_both_accuracy"] for row in summary["trials"]]
     assert scores == sorted(scores, reverse=True)
     table = (root / "model" / SUMMARY_MARKDOWN).read_text()
     assert table in stdout and table.count("\n| ") == 2 + 2  # Header, rule, one row per trial.
+    header = table.split("\n| ")[1]
+    assert all(column in header for column in ("val both", "val MNIST", "val pen", "pen share", "brush"))
     assert leftovers(root) == []
 
 
-def test_exported_model_is_the_best_trial_retrained(search):
+def test_pen_knobs_are_searched_starting_from_the_recipe(search):
+    root, stdout = search
+    recorded = tuner_trials(root / "tune")
+    space = {hp["config"]["name"]: hp["config"] for hp in recorded["0"]["hyperparameters"]["space"]}
+    lowest, highest, step = PEN_SHARES
+    assert (space["pen_share"]["min_value"], space["pen_share"]["max_value"], space["pen_share"]["step"]) == (
+        lowest, max(highest, train_model.PEN_SHARE), step)
+    assert {brush_name(brush) for brush in BRUSH_RANGES} <= set(space["pen_brush"]["values"])
+    # Trial 0 is the trainer's recipe, pen knobs included, whatever --pen-share said.
+    assert "Note: --tune searches --pen-share; the value given is not used." in stdout
+    values = recorded["0"]["hyperparameters"]["values"]
+    assert {name: values[name] for name in train_model.RECIPE} == train_model.RECIPE
+    assert values["pen_share"] == train_model.PEN_SHARE and values["pen_brush"] == brush_name(train_model.PEN_BRUSH)
+    # Each brush range is drawn once for the whole run, trials and final training together.
+    ranges = drawn_ranges(stdout)
+    assert len(ranges) == len(set(ranges))
+
+
+def test_pen_search_scores_both_populations_and_exports_the_winner(search):
     root, _ = search
     info = json.loads((root / "model" / METADATA_FILENAME).read_text())
-    best = json.loads((root / "model" / SUMMARY_JSON).read_text())["trials"][0]
-    assert {name: info[name] for name in best["hyperparameters"]} == best["hyperparameters"]
+    summary = json.loads((root / "model" / SUMMARY_JSON).read_text())
+    best = summary["trials"][0]
+    # The objective is the mean of MNIST validation and held-out pen writers, as the trainer selects epochs.
+    assert summary["objective_metric"] == "val_both_accuracy"
+    for row in summary["trials"]:
+        assert row["val_both_accuracy"] == pytest.approx((row["val_accuracy"] + row["val_pen_accuracy"]) / 2)
+    recorded = tuner_trials(root / "tune")
+    winner = max(recorded.values(), key=lambda trial: trial["score"])
+    assert winner["trial_id"] == best["trial"] and winner["score"] == best["val_both_accuracy"]
+    assert winner["hyperparameters"]["values"] == best["hyperparameters"]
+    # The winning recipe, pen share and brush range included, is what the exported model was trained with.
+    chosen = best["hyperparameters"]
+    assert {name: info[name] for name in train_model.RECIPE} == {name: chosen[name] for name in train_model.RECIPE}
+    assert info["epochs"] == chosen["epochs"]
+    pen = info["data"]["pendigits"]
+    assert pen["share"] == pytest.approx(chosen["pen_share"]) and brush_name(pen["brush"]) == chosen["pen_brush"]
+    assert info["search"]["hyperparameters"]["pen_brush"] == pen["brush"]
     assert info["search"]["trials"] == 2 and info["search"]["best_trial"] == best["trial"]
+    # Retrained from the same seed through the plain-run path, the winner scores what its trial did.
+    retrained = (info["validation_accuracy"] + info["validation_pen_accuracy"]) / 2
+    assert retrained == pytest.approx(winner["score"], abs=1e-6)
+    assert info["search"]["best_validation_both_accuracy"] == round(winner["score"], 6)
+
+
+def test_mnist_only_search_is_the_search_before_pen_data(mnist_only_search):
+    root, stdout = mnist_only_search
+    assert "pen" not in stdout.lower()
+    # The folder is the one searches used before pen data, so those searches resume.
+    assert [path.name for path in (root / "tune").iterdir()] == ["lenet5-epochs1-images2000-seed1"]
+    info = json.loads((root / "model" / METADATA_FILENAME).read_text())
+    summary = json.loads((root / "model" / SUMMARY_JSON).read_text())
+    assert summary["objective_metric"] == "val_accuracy"
+    best = summary["trials"][0]
+    assert set(best["hyperparameters"]) == {*train_model.RECIPE, "epochs"}
+    assert {name: info[name] for name in best["hyperparameters"]} == best["hyperparameters"]
+    assert list(info["data"]) == ["mnist"]
+    header = (root / "model" / SUMMARY_MARKDOWN).read_text().split("\n| ")[1]
+    assert header == "rank | trial | val accuracy | variant | learning rate | batch | epochs | augment | seconds |"
     # Keras Tuner's own files agree on which trial won and with what values.
     recorded = tuner_trials(root / "tune")
     winner = max(recorded.values(), key=lambda trial: trial["score"])
@@ -76,6 +161,19 @@ def test_exported_model_is_the_best_trial_retrained(search):
     # Retrained from the same seed through the plain-run path, the winner scores what its trial did.
     assert info["validation_accuracy"] == round(winner["score"], 6)
     assert info["search"]["best_validation_accuracy"] == round(winner["score"], 6)
+
+
+def test_each_brush_range_is_drawn_once():
+    calls = []
+
+    def draw(brush):
+        calls.append(brush)
+        return f"drawings with {brush}"
+
+    pen = PenSearchData(draw, validation=None, fingerprint={})
+    assert pen.training((0.02, 0.08)) == pen.training([0.02, 0.08]) == "drawings with (0.02, 0.08)"
+    assert pen.training((0.04, 0.16)) == "drawings with (0.04, 0.16)"
+    assert calls == [(0.02, 0.08), (0.04, 0.16)]
 
 
 def test_resumed_search_runs_only_the_new_trial(search, tmp_path):
@@ -91,12 +189,24 @@ def test_resumed_search_runs_only_the_new_trial(search, tmp_path):
     assert {trial: resumed[trial] for trial in first} == first
 
 
+def test_other_pen_data_or_recipe_starts_another_search():
+    recipe = {**train_model.RECIPE, "pen_share": 0.25, "pen_brush": (0.04, 0.16)}
+    data = {"md5": "abc", "trajectories": 6000, "variants": 4, "validation_writers": [1, 2, 3, 4, 5]}
+    name = lambda recipe, **changed: project_name(  # noqa: E731
+        30, 60000, 1, recipe, PenSearchData(draw=None, validation=None, fingerprint={**data, **changed}))
+    names = [name(recipe), name(recipe, variants=2), name(recipe, validation_writers=[1, 2, 3, 4, 6]),
+             name(recipe, md5="abd"), name({**recipe, "pen_share": 0.3}), name({**recipe, "pen_brush": (0.02, 0.08)})]
+    assert len(set(names)) == len(names)
+    assert name(recipe).startswith(project_name(30, 60000, 1) + "-pen-")
+
+
 def test_interrupted_search_keeps_the_old_model_and_leaves_the_trial_to_rerun(tmp_path, mnist):
     output = tmp_path / "model"
     output.mkdir()
     (output / "saved_model.pb").write_bytes(b"the previous model")
+    # MNIST alone: drawing all pen digits would only delay the first epoch, where the signal comes.
     process = subprocess.Popen(
-        [sys.executable, "-u", "train_model.py", "--tune", "3", "--limit", "20000", "--epochs", "5",
+        [sys.executable, "-u", "train_model.py", "--tune", "3", "--limit", "20000", "--epochs", "5", MNIST_ONLY,
          "--output", str(output), "--tune-dir", str(tmp_path / "tune")],
         cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
@@ -120,9 +230,13 @@ def test_tune_flags_are_documented_and_checked(capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     assert "--tune N" in help_text and "--tune-dir" in help_text
     assert "with --tune, the most a trial may use" in help_text
+    assert "with pen data, pen share and brush range" in help_text
     with pytest.raises(SystemExit):
         train_model.parse_args(["--tune", "0"])
     assert "--tune: must be a positive integer" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         train_model.parse_args(["--tune", "2", "--extra-data", str(PROJECT_ROOT)])
     assert "cannot be combined with --extra-data" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        train_model.parse_args(["--tune", "2", "--init-from", str(DEFAULT_MODEL_DIR)])
+    assert "cannot be combined with --init-from" in capsys.readouterr().err
