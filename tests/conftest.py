@@ -48,3 +48,16 @@ def app_client():
         yield Client(f"http://127.0.0.1:{port}/", verbose=False)
     finally:
         demo.close()
+
+
+@pytest.fixture(scope="session")
+def haproxy():
+    """The path of HAProxy; tests needing it skip without it (and fail in CI, which installs it)."""
+    from deploy.balancer import haproxy_executable
+
+    try:
+        return haproxy_executable()
+    except RuntimeError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs HAProxy: {error}")
+        pytest.skip(str(error))

@@ -1,0 +1,101 @@
+"""Replicas behind HAProxy (deploy/), end to end on loopback: sticky sessions, failover, rejoining.
+
+Marked `deploy`: each replica is a whole `python demo.py` (about 6 s to start on 2 idle cores).
+The tests share one deployment and run in order: the last one kills a replica.
+"""
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from gradio_client import Client
+
+from deploy.balancer import render_config, start_haproxy, wait_for_status
+from deploy.local import LocalDeployment
+from deploy.replicas import free_port, stop_process
+from drawing import drawings_as_files
+
+pytestmark = pytest.mark.deploy
+
+COOKIE = "lenet_replica"  # deploy/haproxy.cfg.template's sticky cookie: the name of the client's replica.
+CLIENTS = 6
+
+
+@pytest.fixture(scope="module")
+def drawings(tmp_path_factory):
+    return drawings_as_files(tmp_path_factory.mktemp("drawings"))
+
+
+@pytest.fixture(scope="module")
+def deployment(haproxy, tmp_path_factory):
+    with LocalDeployment(replicas=2, log_dir=tmp_path_factory.mktemp("deploy")) as deployment:
+        yield deployment
+
+
+def read_all(client, drawings, rounds=1):
+    """Send every drawing `rounds` times through `client` -> [(drawn digit, answer)]."""
+    return [(digit, client.predict(value, api_name="/predict")[0]["label"])
+            for _ in range(rounds) for digit, value in sorted(drawings.items())]
+
+
+def assert_right(answers):
+    assert answers and all(answer == digit for digit, answer in answers), answers
+
+
+def test_clients_stay_on_their_replica_and_both_replicas_serve(deployment, drawings):
+    clients = [Client(deployment.url, verbose=False) for _ in range(CLIENTS)]
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        answers = list(pool.map(lambda client: read_all(client, drawings, rounds=2), clients))
+    for client_answers in answers:
+        assert_right(client_answers)
+    # Gradio answers an event only in the process that queued it and holds its upload, so right
+    # answers for every client mean each one's requests all reached one replica.
+    assert {client.cookies[COOKIE] for client in clients} == {"replica1", "replica2"}
+    stats = deployment.stats()
+    assert all(stats[name]["responses"] > 0 for name in ("replica1", "replica2")), stats
+
+
+def test_without_the_cookie_the_replicas_lose_the_events(deployment, drawings, tmp_path):
+    # The control experiment: the same replicas behind the same balancer, minus the session cookie.
+    port, stats_port = free_port(), free_port()
+    sticky = render_config([replica.address for replica in deployment.replicas.values()],
+                           bind=f"127.0.0.1:{port}", stats_bind=f"127.0.0.1:{stats_port}")
+    config = re.sub(r"^\s+cookie .*\n| cookie replica\d+$", "", sticky, flags=re.MULTILINE)
+    assert not re.search(r"^[^#]*cookie", config, re.MULTILINE)
+    (tmp_path / "haproxy.cfg").write_text(config)
+    balancer = start_haproxy(tmp_path / "haproxy.cfg", tmp_path / "haproxy.log")
+    try:
+        wait_for_status(f"http://127.0.0.1:{stats_port}/", ["replica1", "replica2"], "UP",
+                        balancer, tmp_path / "haproxy.log")
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        failures = []
+        for value in drawings.values():
+            try:
+                client.predict(value, api_name="/predict")
+            except Exception as error:  # Whatever gradio_client raises when the event is lost.
+                failures.append(error)
+        assert failures
+    finally:
+        stop_process(balancer)
+
+
+def test_a_killed_replica_is_taken_out_and_rejoins_when_restarted(deployment, drawings):
+    regular = Client(deployment.url, verbose=False)
+    assert_right(read_all(regular, drawings))
+    victim = regular.cookies[COOKIE]
+    survivor = ({"replica1", "replica2"} - {victim}).pop()
+
+    deployment.kill(victim)  # Returns once HAProxy's health checks marked it DOWN.
+    newcomers = [Client(deployment.url, verbose=False) for _ in range(3)]
+    assert [client.cookies[COOKIE] for client in newcomers] == [survivor] * 3
+    for client in newcomers:
+        assert_right(read_all(client, drawings))
+    # A client of the dead replica is sent to the survivor: each call carries its own upload and event.
+    assert_right(read_all(regular, drawings))
+
+    deployment.restart(victim)  # Returns once HAProxy marked it UP again.
+    latecomers = [Client(deployment.url, verbose=False) for _ in range(2)]
+    # Round robin over two replicas: one of two new sessions lands on the one that came back.
+    assert victim in {client.cookies[COOKIE] for client in latecomers}
+    for client in latecomers:
+        assert_right(read_all(client, drawings))
