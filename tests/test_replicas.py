@@ -50,8 +50,7 @@ def test_children_die_with_the_process_that_started_them(tmp_path):
     # A supervisor killed with SIGKILL runs no cleanup: its replicas must not live on, holding ports.
     supervisor = (
         "import sys, time\n"
-        "from lenet.config import PROJECT_ROOT
-from deploy.replicas import start_process\n"
+        "from deploy.replicas import start_process\n"
         "child = start_process([sys.executable, '-c', 'import time; time.sleep(60)'], sys.argv[1])\n"
         "print(child.pid, flush=True)\n"
         "time.sleep(60)\n"
