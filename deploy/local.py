@@ -6,6 +6,7 @@
 Used by `python -m deploy.serve`, the load benchmarks and tests/test_deploy.py.
 """
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -16,14 +17,15 @@ from deploy.replicas import Replica, free_port, log_tail, stop_process
 class LocalDeployment:
     """Replicas replica1..N of `python demo.py` on loopback and HAProxy on host:port (free ports by default).
 
-    Logs (one per replica, haproxy.log) and haproxy.cfg go to `log_dir`, a new temporary folder
-    unless given. Use it as a context manager, or call start() and stop().
+    Logs (one per replica, haproxy.log) and haproxy.cfg go to `log_dir`; without one, to a
+    temporary folder removed by stop(). Use it as a context manager, or call start() and stop().
     """
 
     def __init__(self, replicas=2, host="127.0.0.1", port=None, stats_port=None, log_dir=None):
         if replicas < 1:
             raise ValueError(f"replicas must be at least 1, not {replicas}")
-        self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="lenet-deploy-"))
+        self.own_log_dir = log_dir is None
+        self.log_dir = Path(tempfile.mkdtemp(prefix="lenet-deploy-") if self.own_log_dir else log_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.host = host
         self.port = port or free_port(host)
@@ -65,6 +67,8 @@ class LocalDeployment:
             stop_process(self.haproxy)
         for replica in self.replicas.values():
             replica.stop()
+        if self.own_log_dir:
+            shutil.rmtree(self.log_dir, ignore_errors=True)
 
     def __enter__(self):
         return self.start()

@@ -10,6 +10,7 @@ Replicas that crash are restarted; HAProxy sends their users to the others meanw
 import argparse
 import signal
 import sys
+import tempfile
 import time
 
 from deploy.balancer import render_config
@@ -34,7 +35,9 @@ def serve(args):
     # SIGTERM (systemd, docker stop, kill) and a closed terminal stop everything like Ctrl-C does.
     signal.signal(signal.SIGTERM, _stop_on)
     signal.signal(signal.SIGHUP, _stop_on)
-    deployment = LocalDeployment(args.replicas, host=args.host, port=args.port, log_dir=args.log_dir)
+    # Logs stay after the end (in a new temporary folder unless --log-dir says where).
+    log_dir = args.log_dir or tempfile.mkdtemp(prefix="lenet-deploy-")
+    deployment = LocalDeployment(args.replicas, host=args.host, port=args.port, log_dir=log_dir)
     print(f"Starting {args.replicas} replicas (about 6 s each on 2 cores); logs in {deployment.log_dir}", flush=True)
     try:
         with deployment:

@@ -1,10 +1,18 @@
-"""Replicas behind HAProxy (deploy/), end to end on loopback: sticky sessions, failover, rejoining.
+"""Replicas behind HAProxy (deploy/), end to end on loopback: sticky sessions, failover, rejoining,
+and `python -m deploy.serve` restarting a crashed replica and stopping everything on SIGTERM.
 
 Marked `deploy`: each replica is a whole `python demo.py` (about 6 s to start on 2 idle cores).
 The tests share one deployment and run in order: the last one kills a replica.
 """
 
+import os
+import queue
 import re
+import signal
+import subprocess
+import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,6 +22,8 @@ from deploy.balancer import render_config, start_haproxy, wait_for_status
 from deploy.local import LocalDeployment
 from deploy.replicas import free_port, stop_process
 from drawing import drawings_as_files
+from lenet.config import PROJECT_ROOT
+from test_replicas import pid_running
 
 pytestmark = pytest.mark.deploy
 
@@ -99,3 +109,49 @@ def test_a_killed_replica_is_taken_out_and_rejoins_when_restarted(deployment, dr
     assert victim in {client.cookies[COOKIE] for client in latecomers}
     for client in latecomers:
         assert_right(read_all(client, drawings))
+
+
+class Lines:
+    """A process's stdout, read line by line in a thread so that waiting for a line can time out."""
+
+    def __init__(self, process):
+        self.lines = queue.Queue()
+        self.seen = []
+        threading.Thread(target=lambda: [self.lines.put(line) for line in process.stdout], daemon=True).start()
+
+    def wait_for(self, pattern, timeout=180):
+        """The first match of `pattern` in the lines still to come; AssertionError with all lines if none."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+            except queue.Empty:
+                break
+            self.seen.append(line)
+            if match := re.search(pattern, line):
+                return match
+        raise AssertionError(f"no line matching {pattern!r} within {timeout} s; output:\n{''.join(self.seen)}")
+
+
+def test_serve_command_restarts_a_crashed_replica_and_stops_everything_on_sigterm(haproxy, drawings, tmp_path):
+    port = free_port()
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "deploy.serve", "--replicas", "1", "--port", str(port), "--log-dir", str(tmp_path)],
+        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output = Lines(serve)
+        first_pid = int(output.wait_for(r"replica1 on \S+ \(pid (\d+)\)").group(1))
+        haproxy_pid = int(output.wait_for(r"HAProxy \(pid (\d+)\) serving on").group(1))
+        url = f"http://127.0.0.1:{port}/"
+        assert_right(read_all(Client(url, verbose=False), drawings))
+
+        os.kill(first_pid, signal.SIGKILL)
+        second_pid = int(output.wait_for(r"replica1 had stopped .*; restarted as pid (\d+)").group(1))
+        assert_right(read_all(Client(url, verbose=False), drawings))
+
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=60) == 0
+        output.wait_for("Stopped HAProxy and every replica")
+        assert not pid_running(second_pid) and not pid_running(haproxy_pid)
+    finally:
+        stop_process(serve)

@@ -62,13 +62,13 @@ def test_children_die_with_the_process_that_started_them(tmp_path):
     parent.kill()
     parent.wait()
     deadline = time.monotonic() + 10
-    while _alive(child_pid) and time.monotonic() < deadline:
+    while pid_running(child_pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(child_pid)
+    assert not pid_running(child_pid)
 
 
-def _alive(pid):
-    """True while `pid` runs (a zombie, dead but not yet reaped, counts as gone)."""
+def pid_running(pid):
+    """True while `pid` runs (a zombie, dead but not yet reaped, counts as gone). Also for test_deploy.py."""
     try:
         return (open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]) != "Z"
     except FileNotFoundError:
