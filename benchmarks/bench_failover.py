@@ -4,7 +4,8 @@ Clients loop /predict on the drawings of tests/drawing.py for the whole run. rep
 with SIGKILL (a crash: no goodbye), restarted a few seconds after HAProxy took it out, and a new
 client arrives every second from the kill on. Prints what the clients of the killed replica saw
 (errors and their messages, wrong answers), what the others saw, where the newcomers went, how
-long HAProxy took to take the replica out and to send users to it again.
+long HAProxy took to take the replica out and to send users to it again, and what the
+restarted replica served.
 
     python benchmarks/bench_failover.py [--clients 8] [--kill-after 8] [--down-for 5]
 """
@@ -28,6 +29,7 @@ from drawing import drawings_as_files  # noqa: E402
 
 COOKIE = "lenet_replica"  # deploy/haproxy.cfg.template's sticky cookie
 VICTIM, SURVIVOR = "replica1", "replica2"
+NEWCOMERS_AFTER = 4  # new clients to see arrive once the killed replica is back
 
 
 class Outcomes:
@@ -73,7 +75,7 @@ def newcomers(url, values, outcomes, stop, arrivals):
 
 
 def describe(calls, label):
-    """Lines on a group of calls: answers, wrong answers, errors grouped by message."""
+    """Lines on a group of calls (grouped by when they ended): answers, wrong answers, errors by message."""
     answers = [call for call in calls if call[4] is None]
     wrong = [call for call in answers if call[3] != call[2]]
     errors = collections.Counter(call[4] for call in calls if call[4] is not None)
@@ -102,8 +104,8 @@ def main():
             for thread in threads[:-1]:
                 thread.start()
             time.sleep(args.kill_after)
-            deployment.replicas[VICTIM].kill()
             killed_at = outcomes.now()
+            deployment.replicas[VICTIM].kill()
             threads[-1].start()
             deployment.wait_for([VICTIM], "DOWN")
             down_at = outcomes.now()
@@ -111,7 +113,13 @@ def main():
             restart_at = outcomes.now()
             deployment.restart(VICTIM)
             up_at = outcomes.now()
-            time.sleep(args.kill_after)
+            served_before = deployment.stats()[VICTIM]["responses"]
+            # Long enough for a few newcomers: under load each takes seconds to connect and be answered.
+            deadline = time.monotonic() + 120
+            while (sum(1 for when, _, _ in arrivals if when >= up_at) < NEWCOMERS_AFTER
+                   and time.monotonic() < deadline):
+                time.sleep(0.5)
+            served_after = deployment.stats()[VICTIM]["responses"] - served_before
         finally:
             stop.set()  # Also on errors: the clients must not keep hammering a stopped balancer.
         for thread in threads:
@@ -134,7 +142,8 @@ def main():
     while_out = [home for when, home, _ in arrivals if down_at <= when < up_at]
     after = [home for when, home, _ in arrivals if when >= up_at]
     print(f"newcomers while {VICTIM} was out: {len(while_out)}, on {SURVIVOR}: {while_out.count(SURVIVOR)}")
-    print(f"newcomers after it rejoined: {len(after)}, on {VICTIM}: {after.count(VICTIM)}")
+    print(f"newcomers after it rejoined: {len(after)}, on {VICTIM}: {after.count(VICTIM)}; "
+          f"{VICTIM} served {served_after} HTTP requests after rejoining")
     print("\n".join(describe([c for c in calls if c[5] == "newcomer"], "newcomers' first calls")))
     refused = [error for _, _, error in arrivals if error]
     print(f"newcomers that could not connect: {len(refused)}" + "".join(f"\n    {error}" for error in refused[:5]))

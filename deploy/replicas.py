@@ -80,12 +80,13 @@ def log_tail(log_path, lines=30):
     return "\n".join(text.splitlines()[-lines:])
 
 
-def wait_until_answering(url, process, log_path, timeout=90):
+def wait_until_answering(url, process, log_path, timeout=180):
     """Return once `url` answers 200; RuntimeError with the log's end if the process exits or times out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"`{' '.join(map(str, process.args))}` exited with code {process.returncode}:\n{log_tail(log_path)}")
+            command = " ".join(map(str, process.args))
+            raise RuntimeError(f"`{command}` exited with code {process.returncode}:\n{log_tail(log_path)}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -131,10 +132,10 @@ class Replica:
         """Start the process without waiting for it; wait_until_up() waits."""
         self.process = start_process([sys.executable, "demo.py"], self.log_path, env=self.env)
 
-    def wait_until_up(self, timeout=90):
+    def wait_until_up(self, timeout=180):
         wait_until_answering(self.url, self.process, self.log_path, timeout)
 
-    def start(self, timeout=90):
+    def start(self, timeout=180):
         self.launch()
         self.wait_until_up(timeout)
 

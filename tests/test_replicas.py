@@ -37,7 +37,8 @@ def test_replica_env_trusts_only_the_balancer_and_sets_the_prefix():
 
 
 def test_a_process_that_ignores_sigterm_is_killed(tmp_path):
-    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"
+    stubborn = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                "print('ready', flush=True); time.sleep(60)")
     log = tmp_path / "stubborn.log"
     process = start_process([sys.executable, "-c", stubborn], log)
     deadline = time.monotonic() + 10
