@@ -25,6 +25,16 @@ def free_port(host="127.0.0.1"):
         return probe.getsockname()[1]
 
 
+def port_is_free(host, port):
+    """True when nothing listens on host:port, so a server can bind it now."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def replica_env(port, host="127.0.0.1", proxy_addresses="127.0.0.1", root_path=""):
     """The environment of a replica listening on host:port behind a reverse proxy.
 

@@ -15,6 +15,7 @@ import time
 
 from deploy.balancer import render_config
 from deploy.local import LocalDeployment
+from deploy.replicas import port_is_free
 
 WATCH_INTERVAL = 2  # seconds between checks that every replica is still running
 
@@ -35,6 +36,8 @@ def serve(args):
     # SIGTERM (systemd, docker stop, kill) and a closed terminal stop everything like Ctrl-C does.
     signal.signal(signal.SIGTERM, _stop_on)
     signal.signal(signal.SIGHUP, _stop_on)
+    if not port_is_free(args.host, args.port):
+        sys.exit(f"error: {args.host}:{args.port} is already in use; choose another port with --port")
     # Logs stay after the end (in a new temporary folder unless --log-dir says where).
     log_dir = args.log_dir or tempfile.mkdtemp(prefix="lenet-deploy-")
     deployment = LocalDeployment(args.replicas, host=args.host, port=args.port, log_dir=log_dir)
@@ -63,7 +66,7 @@ def serve(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicas", type=int, default=2,
-                        help="app processes to run; about one per 2 cores (default: 2)")
+                        help="app processes to run; about one per core (default: 2)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address HAProxy listens on; 0.0.0.0 for every network (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port HAProxy listens on (default: 8080)")

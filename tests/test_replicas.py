@@ -9,15 +9,19 @@ import time
 
 import pytest
 
-from deploy.replicas import cpu_seconds, free_port, replica_env, start_process, stop_process, wait_until_answering
+from deploy.replicas import (
+    cpu_seconds, free_port, port_is_free, replica_env, start_process, stop_process, wait_until_answering,
+)
 from lenet.config import PROJECT_ROOT
 
 
-def test_free_port_can_be_listened_on():
+def test_free_port_can_be_listened_on_and_then_is_not_free():
     port = free_port()
+    assert port_is_free("127.0.0.1", port)
     with socket.socket() as server:
         server.bind(("127.0.0.1", port))
         server.listen()
+        assert not port_is_free("127.0.0.1", port)
 
 
 def test_cpu_seconds_agrees_with_the_process_own_clock():
