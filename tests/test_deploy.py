@@ -2,7 +2,8 @@
 and `python -m deploy.serve` restarting a crashed replica and stopping everything on SIGTERM.
 
 Marked `deploy`: each replica is a whole `python demo.py` (about 6 s to start on 2 idle cores).
-The tests share one deployment and run in order: the last one kills a replica.
+All but the last share one deployment and run in order; the failover and browser tests each kill
+one of its replicas. The last runs `python -m deploy.serve` on its own.
 """
 
 import os
@@ -17,18 +18,22 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from gradio_client import Client
+from playwright.sync_api import expect
 
+from browser import CLEAR, TOP_LABEL, draw_with_mouse, open_app
 from deploy.balancer import render_config, start_haproxy, wait_for_status
 from deploy.local import LocalDeployment
 from deploy.replicas import free_port, stop_process
 from drawing import drawings_as_files
 from lenet.config import PROJECT_ROOT
+from lenet.reader import PROMPT
 from test_replicas import pid_running
 
 pytestmark = pytest.mark.deploy
 
 COOKIE = "lenet_replica"  # deploy/haproxy.cfg.template's sticky cookie: the name of the client's replica.
 CLIENTS = 6
+PAGE_ANSWER_TIMEOUT = 60_000  # ms: software-rendered Chromium exports the canvas slowly.
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +115,24 @@ def test_a_killed_replica_is_taken_out_and_rejoins_when_restarted(deployment, dr
     assert victim in {client.cookies[COOKIE] for client in latecomers}
     for client in latecomers:
         assert_right(read_all(client, drawings))
+
+
+
+@pytest.mark.browser
+def test_a_page_keeps_reading_after_its_replica_dies(deployment, chromium):
+    # Runs after the failover test, which left both replicas up.
+    page = open_app(chromium, deployment.url)
+    draw_with_mouse(page, "7")
+    expect(page.locator(TOP_LABEL)).to_have_text("7", timeout=PAGE_ANSWER_TIMEOUT)
+    home = {cookie["name"]: cookie["value"] for cookie in page.context.cookies()}[COOKIE]
+
+    deployment.kill(home)
+    page.locator(CLEAR).click()
+    expect(page.locator(TOP_LABEL)).to_have_text(PROMPT, timeout=PAGE_ANSWER_TIMEOUT)
+    draw_with_mouse(page, "1")
+    expect(page.locator(TOP_LABEL)).to_have_text("1", timeout=PAGE_ANSWER_TIMEOUT)
+    # HAProxy gave the page the other replica's cookie; the browser keeps it from now on.
+    assert {cookie["name"]: cookie["value"] for cookie in page.context.cookies()}[COOKIE] != home
 
 
 class Lines:
