@@ -1,18 +1,18 @@
 """Load: C concurrent gradio_client clients x R requests against a freshly started `python demo.py`.
 
 Each client sends the same few drawings over and over and checks it always gets the same answer.
-Prints errors, latency p50/p99 and throughput.
+Prints errors, latency p50/p99 and throughput. With --url it loads an app that is already running
+instead, e.g. HAProxy in front of replicas (benchmarks/bench_replicas.py does that for 1-3 replicas).
 
-    python benchmarks/bench_load.py [--clients 16] [--requests 25]
+    python benchmarks/bench_load.py [--clients 16] [--requests 25] [--url http://127.0.0.1:8080/]
 """
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,96 +20,91 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import numpy as np  # noqa: E402
-from gradio_client import Client, handle_file  # noqa: E402
-from PIL import Image  # noqa: E402
+from gradio_client import Client  # noqa: E402
 
-from browser import free_port  # noqa: E402
-from drawing import STROKES, draw_strokes, sketchpad  # noqa: E402
-
-
-def drawings_as_files(folder):
-    """{digit: sketchpad value of files} for every digit tests/drawing.py can draw."""
-    values = {}
-    for digit, strokes in STROKES.items():
-        layer = sketchpad(draw_strokes(strokes, brush=28))["layers"][0]
-        path = folder / f"{digit}.png"
-        Image.fromarray(layer).save(path)
-        values[digit] = {"background": None, "layers": [handle_file(str(path))], "composite": None}
-    return values
+from deploy.replicas import Replica, free_port  # noqa: E402
+from drawing import drawings_as_files  # noqa: E402
 
 
-def wait_until_serving(url, process, timeout=120):
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        if process.poll() is not None:
-            raise RuntimeError(f"demo.py exited with {process.returncode}")
-        try:
-            return Client(url, verbose=False)
-        except Exception:  # Not listening yet.
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout} s")
+@dataclass
+class Load:
+    """What the clients of one load run saw: (digit, label, top confidence, seconds) per answer."""
+    clients: int
+    requests: int
+    answers: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    elapsed: float = 0.0
 
 
-def run_client(url, values, requests, results, errors):
+def run_client(url, values, load):
     client = Client(url, verbose=False)
     digits = sorted(values)
-    for number in range(requests):
+    for number in range(load.requests):
         digit = digits[number % len(digits)]
         started = time.perf_counter()
         try:
             label, _ = client.predict(values[digit], api_name="/predict")
         except Exception as error:  # Counted and shown, never fatal: this is a load test.
-            errors.append(repr(error))
+            load.errors.append(repr(error))
             continue
-        results.append((digit, label["label"], label["confidences"][0]["confidence"],
-                        time.perf_counter() - started))
+        load.answers.append((digit, label["label"], label["confidences"][0]["confidence"],
+                             time.perf_counter() - started))
+
+
+def run_load(url, values, clients, requests):
+    """`clients` threads, each its own Client sending `requests` drawings in turn -> Load."""
+    load = Load(clients, requests)
+    threads = [threading.Thread(target=run_client, args=(url, values, load)) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    load.elapsed = time.perf_counter() - started
+    return load
+
+
+def summarize(load):
+    """The load's figures as printable lines."""
+    lines = [f"{load.clients} clients x {load.requests} requests: {len(load.answers)} answers, "
+             f"{len(load.errors)} errors"]
+    latencies = np.array([answer[3] for answer in load.answers]) * 1000
+    if len(latencies):
+        p50, p99 = np.percentile(latencies, [50, 99])
+        lines.append(f"latency p50 {p50:.0f} ms, p99 {p99:.0f} ms; "
+                     f"throughput {len(load.answers) / load.elapsed:.1f} requests/s")
+    answers = {}
+    for digit, label, confidence, _ in load.answers:
+        answers.setdefault(digit, set()).add((label, round(confidence, 6)))
+    inconsistent = {d: a for d, a in answers.items() if len(a) > 1}
+    wrong = {d: a for d, a in answers.items() if any(label != d for label, _ in a)}
+    lines.append(f"same answer for the same drawing every time: {'yes' if not inconsistent else inconsistent}")
+    lines.append(f"every answer right: {'yes' if not wrong else wrong}")
+    lines += [f"  error: {error}" for error in load.errors[:5]]
+    return lines
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default: 16)")
     parser.add_argument("--requests", type=int, default=25, help="requests per client (default: 25)")
+    parser.add_argument("--url", help="load this running app instead of starting one (default: start one)")
     args = parser.parse_args()
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    process = subprocess.Popen(
-        [sys.executable, "demo.py"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"},
-    )
-    try:
-        wait_until_serving(url, process)
-        with tempfile.TemporaryDirectory() as folder:
-            values = drawings_as_files(Path(folder))
-            results, errors = [], []
-            threads = [threading.Thread(target=run_client, args=(url, values, args.requests, results, errors))
-                       for _ in range(args.clients)]
-            started = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            elapsed = time.perf_counter() - started
-        alive = process.poll() is None
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-    latencies = np.array([r[3] for r in results]) * 1000
-    answers = {}
-    for digit, label, confidence, _ in results:
-        answers.setdefault(digit, set()).add((label, round(confidence, 6)))
-    inconsistent = {d: a for d, a in answers.items() if len(a) > 1}
-    wrong = {d: a for d, a in answers.items() if any(label != d for label, _ in a)}
-    print(f"{args.clients} clients x {args.requests} requests: {len(results)} answers, {len(errors)} errors, "
-          f"server {'still up' if alive else 'DOWN'}")
-    if len(latencies):
-        p50, p99 = np.percentile(latencies, [50, 99])
-        print(f"latency p50 {p50:.0f} ms, p99 {p99:.0f} ms; throughput {len(results) / elapsed:.1f} requests/s")
-    print(f"same answer for the same drawing every time: {'yes' if not inconsistent else inconsistent}")
-    print(f"every answer right: {'yes' if not wrong else wrong}")
-    for error in errors[:5]:
-        print(f"  error: {error}")
+    with tempfile.TemporaryDirectory() as folder:
+        values = drawings_as_files(folder)
+        if args.url:
+            load, alive = run_load(args.url, values, args.clients, args.requests), True
+        else:
+            app = Replica("app", free_port(), Path(folder) / "demo.log")
+            try:
+                app.start()
+                load = run_load(app.url, values, args.clients, args.requests)
+                alive = app.is_running()
+            finally:
+                app.stop()
+    print("\n".join(summarize(load)))
+    print(f"server {'still up' if alive else 'DOWN'}")
 
 
 if __name__ == "__main__":

@@ -5,20 +5,14 @@ polylines of tests/drawing.py, scaled onto the sketchpad's canvas on the page.
 """
 
 import math
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+# free_port and log_tail are imported from here by the tests and benchmarks too.
+from deploy.replicas import Replica, free_port, log_tail  # noqa: F401
 from drawing import STROKES
 
-ROOT = Path(__file__).resolve().parent.parent
 # Debian's Chromium: Playwright's own browser download is not used (it is blocked here).
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -49,13 +43,6 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
 
 
-def free_port():
-    """A localhost port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def running_app(log_path, timeout=60):
     """Run `python demo.py` on a free localhost port; yield its URL once the page answers.
@@ -63,43 +50,12 @@ def running_app(log_path, timeout=60):
     Its stdout and stderr go to `log_path`. Raises RuntimeError (with the log's end) when the app
     exits or does not answer within `timeout` seconds.
     """
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_ANALYTICS_ENABLED": "False", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "demo.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_for_page(url, process, timeout, log_path)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_for_page(url, process, timeout, log_path):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"demo.py exited with code {process.returncode}:\n{log_tail(log_path)}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass  # Not listening yet: TensorFlow and Gradio take several seconds to import.
-        time.sleep(0.2)
-    raise RuntimeError(f"demo.py did not answer at {url} within {timeout} s:\n{log_tail(log_path)}")
-
-
-def log_tail(log_path, lines=40):
-    """The last `lines` lines of the app's log, for failure messages."""
-    text = Path(log_path).read_text(errors="replace") if Path(log_path).exists() else ""
-    return "\n".join(text.splitlines()[-lines:])
+    app = Replica("demo", free_port(), log_path)
+    try:
+        app.start(timeout)
+        yield app.url
+    finally:
+        app.stop()
 
 
 def open_app(browser, url, **context_options):

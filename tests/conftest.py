@@ -72,3 +72,34 @@ def app_client():
         yield Client(f"http://127.0.0.1:{port}/", verbose=False)
     finally:
         demo.close()
+
+
+@pytest.fixture(scope="session")
+def haproxy():
+    """The path of HAProxy; tests needing it skip without it (and fail in CI, which installs it)."""
+    from deploy.balancer import haproxy_executable
+
+    try:
+        return haproxy_executable()
+    except RuntimeError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs HAProxy: {error}")
+        pytest.skip(str(error))
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A headless Chromium (tests/browser.py); skipped without one, failed in CI, which installs it."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import chromium_path, launch_chromium
+
+    if chromium_path() is None:
+        reason = "the browser tests need Chromium at /usr/bin/chromium or as `chromium` on PATH"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()

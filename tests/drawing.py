@@ -1,10 +1,13 @@
 """Draw test digits on a canvas like a person in the browser: a round brush along a path.
 
 Every function returns the brush's alpha, uint8 (H, W), 255 where painted; `sketchpad` wraps it
-the way Gradio's sketchpad sends it.
+the way Gradio's sketchpad sends it, `drawings_as_files` the way gradio_client uploads it.
 """
 
+from pathlib import Path
+
 import numpy as np
+from gradio_client import handle_file
 from PIL import Image, ImageDraw
 
 # A few digits as polylines in the unit square (x to the right, y down), one list per stroke.
@@ -132,3 +135,14 @@ def sketchpad(alpha, rgb=None):
     white = np.full((height, width, 4), 255, np.uint8)
     composite = Image.alpha_composite(Image.fromarray(white), Image.fromarray(layer))
     return {"background": white, "layers": [layer], "composite": np.asarray(composite)}
+
+
+def drawings_as_files(folder):
+    """{digit: sketchpad value of files for gradio_client} for every digit of STROKES, saved in `folder`."""
+    values = {}
+    for digit, strokes in STROKES.items():
+        layer = sketchpad(draw_strokes(strokes, brush=28))["layers"][0]
+        path = Path(folder) / f"{digit}.png"
+        Image.fromarray(layer).save(path)
+        values[digit] = {"background": None, "layers": [handle_file(str(path))], "composite": None}
+    return values

@@ -4,16 +4,15 @@ Chromium renders the sketchpad's WebGL in software here, so each drawing takes s
 digits, each checked through what the page shows, never through fixed sleeps.
 """
 
-import os
 import re
 from contextlib import contextmanager
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from browser import (
     BRUSH, CANVAS, CLEAR, PREVIEW_IMAGE, TOP_LABEL,
-    chromium_path, draw_with_finger, draw_with_mouse, launch_chromium, log_tail, open_app, running_app,
+    draw_with_finger, draw_with_mouse, log_tail, open_app, running_app,
 )
 from lenet.config import IMAGE_SIZE
 from lenet.reader import PREVIEW_SCALE, PROMPT
@@ -24,19 +23,6 @@ pytestmark = pytest.mark.browser
 ANSWER_TIMEOUT = 20_000
 SELECTED = re.compile(r"\bhighlight\b")
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if chromium_path() is None:
-        reason = "the browser tests need Chromium at /usr/bin/chromium or as `chromium` on PATH"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
