@@ -130,8 +130,8 @@ def pil_images(draw, shape=None):
     mode = draw(st.sampled_from(PIL_MODES))
     if draw(st.booleans()):  # Ink in the alpha channel, as a sketchpad layer carries it.
         base = Image.fromarray(np.dstack([np.zeros((*ink.shape, 3), np.uint8), ink]))
-    # Premultiplied grey + alpha is made from (and converts to) nothing but LA.
-    return base.convert("LA").convert(mode) if mode == "La" else base.convert(mode)
+    # Premultiplied modes are made only from their plain versions.
+    return base.convert({"La": "LA", "RGBa": "RGBA"}.get(mode, base.mode)).convert(mode)
 
 
 images = st.one_of(arrays(), pil_images())
