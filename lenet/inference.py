@@ -1,14 +1,12 @@
 """Load the exported LeNet-5 once and classify images fast, without model.predict's per-call overhead."""
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
 from lenet.config import DEFAULT_MODEL_DIR, INPUT_NAME, INPUT_SHAPE, METADATA_FILENAME, RETRAIN_COMMAND
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TensorFlow's start-up chatter out of the log.
+from lenet.tensorflow_import import import_tensorflow
 
 
 class ModelLoadError(RuntimeError):
@@ -63,7 +61,7 @@ class Classifier:
 def _load_saved_model(model_dir):
     if not (model_dir / "saved_model.pb").is_file():
         raise _load_error(model_dir, "no saved_model.pb there")
-    import tensorflow as tf  # Imported here so that modules which only describe the model stay light.
+    tf = import_tensorflow()  # Imported here so that modules which only describe the model stay light.
 
     try:
         loaded = tf.saved_model.load(str(model_dir))

@@ -57,16 +57,16 @@ def free_port():
 
 
 @contextmanager
-def running_app(log_path, timeout=60):
+def running_app(log_path, timeout=60, environment=None):
     """Run `python demo.py` on a free localhost port; yield its URL once the page answers.
 
-    Its stdout and stderr go to `log_path`. Raises RuntimeError (with the log's end) when the app
+    Its stdout and stderr go to `log_path`; `environment` adds variables. Raises RuntimeError (with the log's end) when the app
     exits or does not answer within `timeout` seconds.
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_ANALYTICS_ENABLED": "False", "TF_CPP_MIN_LOG_LEVEL": "2"}
+           "GRADIO_ANALYTICS_ENABLED": "False", **(environment or {})}
     with open(log_path, "wb") as log:
         process = subprocess.Popen([sys.executable, "demo.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
