@@ -19,12 +19,15 @@ def import_tensorflow():
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
     os.environ.setdefault(LOG_LEVEL_ENV, "2")  # Warnings and errors only; read again later by TF.
-    chosen = ONEDNN_ENV in os.environ
+    before = os.environ.get(ONEDNN_ENV)
+    chosen = bool((before or "").strip())  # Set to nothing counts as unset (TF would warn about it).
     if not chosen:
         os.environ[ONEDNN_ENV] = "0"
     try:
         import tensorflow
     finally:
-        if not chosen:
+        if before is None:
             del os.environ[ONEDNN_ENV]
+        elif not chosen:
+            os.environ[ONEDNN_ENV] = before
     return tensorflow
