@@ -3,8 +3,9 @@
 TensorFlow 2.21 prints a oneDNN notice twice at import (two of its libraries each print it, before
 its log settings apply, so TF_CPP_MIN_LOG_LEVEL cannot hide it). TF_ENABLE_ONEDNN_OPTS=0 removes
 it and also suits serving: one 28x28 image at a time is about twice as fast without the custom
-operations (p50 0.26 ms vs 0.57 ms), batches of 10,000 three times slower. So it is set for this
-import only, unless already set: a trainer started from the same process keeps oneDNN.
+operations (p50 0.23-0.27 ms vs 0.46-0.49 ms, benchmarks/bench_predict.py), while batches of
+10,000 run at half the speed. So it is set for this import only, unless already set: a trainer
+started from the same process keeps oneDNN.
 """
 
 import os
