@@ -9,6 +9,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from lenet.cache_cleanup import make_cache_cleanup_safe
 from lenet.config import CLASS_NAMES, served_model_dir, served_runtime
 from lenet.corrections import (
     CorrectionError, corrections_dir, corrections_enabled, describe_corrections, save_correction,
@@ -69,6 +70,7 @@ def explain_if_open(drawing, inside_open):
 
 
 # Gradio keeps a copy of every upload; drawings are not kept longer than it takes to answer.
+make_cache_cleanup_safe()  # Gradio's own cleanup stops for good on a busy server.
 with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cache=(300, 300)) as demo:
     gr.Markdown(
         "# Draw a digit\n"

@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 from lenet.config import CLASS_NAMES, INPUT_NAME, INPUT_SHAPE
 from lenet.preprocess import to_mnist
 from lenet.reader import PREVIEW_SCALE, PROMPT
+from lenet.tensorflow_import import import_tensorflow
 
 # SmoothGrad (Smilkov et al., 2017) times the input: the gradient averaged over noisy copies of the
 # image is far less speckled than a single one. 16 copies at a noise of 0.15 (on the [0, 1] pixel
@@ -70,7 +71,7 @@ class Explainer:
     """
 
     def __init__(self, classifier):
-        import tensorflow as tf  # Imported here, as in lenet/inference.py.
+        tf = import_tensorflow()  # Imported here, as in lenet/inference.py.
 
         # Kept: the signature refers to the variables the classifier's loaded model owns.
         self._classifier = classifier

@@ -6,11 +6,14 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from lenet.config import CLASS_NAMES, IMAGE_SIZE
+from lenet.preprocess import MIN_CONTRAST
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
 # Extra drawings are repeated until they make up this share of an epoch: a few hundred of them
 # then weigh like thousands, without drowning MNIST's 55,000.
 EXTRA_SHARE = 0.10
+# Pixel modes an 8-bit conversion would clip.
+WIDE_MODES = {"I", "F", "I;16", "I;16L", "I;16B", "I;16N"}
 
 
 class ExtraDataError(ValueError):
@@ -49,20 +52,46 @@ def _load_folder(folder):
 
 
 def read_digit_image(path):
-    """Path of a 28x28 grayscale image, white ink on black -> uint8 (28, 28); raises ExtraDataError."""
+    """Path of a 28x28 grayscale image, white ink on black -> uint8 (28, 28); raises ExtraDataError.
+
+    Besides damaged files, refuses pictures that would silently teach a wrong digit: blank ones,
+    dark ink on a light background, ink kept in transparency, and 16-bit or float pixels (which an
+    8-bit conversion would clip).
+    """
     try:
         with Image.open(path) as image:
             image.load()
             if image.size != (IMAGE_SIZE, IMAGE_SIZE):
-                raise ExtraDataError(
-                    f"{path}: is {image.size[0]}x{image.size[1]} pixels, not 28x28. Save digits as the "
-                    "app does (the 28x28 model input), or remove the file."
-                )
-            return np.asarray(image.convert("L"), dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        if isinstance(error, ExtraDataError):
-            raise
+                raise _unusable(path, f"is {image.size[0]}x{image.size[1]} pixels, not 28x28")
+            return _digit_pixels(path, image)
+    except ExtraDataError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         raise ExtraDataError(f"{path}: not a readable image ({error}). Remove or replace the file.") from error
+
+
+def _digit_pixels(path, image):
+    """Loaded 28x28 PIL image -> uint8 (28, 28), white ink on black; raises ExtraDataError."""
+    if image.mode in WIDE_MODES:
+        raise _unusable(path, f"has 16-bit or floating-point pixels (mode {image.mode})")
+    if image.mode in ("LA", "La", "PA", "RGBA", "RGBa") or "transparency" in image.info:
+        alpha = np.asarray(image.convert("RGBA"))[:, :, 3]
+        if alpha.min() < 255:
+            raise _unusable(path, "has transparent pixels (ink kept in transparency is not read)")
+    pixels = np.asarray(image.convert("L"), dtype=np.uint8)
+    if pixels.max() < MIN_CONTRAST:
+        raise _unusable(path, "is blank")
+    border = np.concatenate([pixels[0], pixels[-1], pixels[1:-1, 0], pixels[1:-1, -1]])
+    if np.median(border) > 127:
+        raise _unusable(path, "looks like dark ink on a light background; invert it")
+    return pixels
+
+
+def _unusable(path, problem):
+    return ExtraDataError(
+        f"{path}: {problem}. Drawings here must be what the app saves: 28x28 8-bit grayscale, "
+        "white ink on black, no transparency. Fix or remove the file."
+    )
 
 
 def oversample(images, labels, base_count, seed):

@@ -5,7 +5,6 @@ end only runs (N, 28, 28, 1) float32 -> (N, 10) float32, so every runtime gets t
 """
 
 import json
-import os
 import threading
 from pathlib import Path
 
@@ -15,8 +14,7 @@ from lenet.config import (
     DEFAULT_MODEL_DIR, DEFAULT_RUNTIME, INPUT_NAME, INPUT_SHAPE, METADATA_FILENAME, ONNX_FILENAME, OUTPUT_NAME,
     REEXPORT_COMMAND, RETRAIN_COMMAND, RUNTIME_ENV, RUNTIMES, TFLITE_FILENAME,
 )
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TensorFlow's start-up chatter out of the log.
+from lenet.tensorflow_import import import_tensorflow
 
 
 class ModelLoadError(RuntimeError):
@@ -86,7 +84,7 @@ class _SavedModel:
     def __init__(self, model_dir):
         if not (model_dir / "saved_model.pb").is_file():
             raise _load_error(model_dir, "no saved_model.pb there")
-        import tensorflow as tf  # Imported here: the other runtimes and light modules need no TensorFlow.
+        tf = import_tensorflow()  # Imported here: the other runtimes and light modules need no TensorFlow.
 
         try:
             # Kept: the signatures refer to the loaded object's variables.

@@ -182,8 +182,7 @@ def _image_ink(array):
     if array.min() == array.max():
         # One grey level in every channel, like an untouched canvas: nothing is drawn. This is
         # the common blank case, and 10x cheaper to see than to measure.
-        factor = _shrink_factor(array.shape)
-        return np.zeros((array.shape[0] // factor, array.shape[1] // factor), np.uint8)
+        return np.zeros(_shrunk_shape(array.shape), np.uint8)
     if array.shape[2] in (2, 4):
         alpha = array[:, :, -1]
         # A uniform alpha carries no drawing: fully transparent is blank, whatever the colour
@@ -206,7 +205,7 @@ def _image_ink(array):
 def _as_array(image, name):
     """PIL image or numpy array -> validated numpy array (H, W, C), C in 1..4, real numbers."""
     if isinstance(image, Image.Image):
-        image = _pil_to_array(image)
+        image = _pil_to_array(image, name)
     elif isinstance(image, (str, bytes)):
         raise InvalidImageError(
             f"{name} is a {type(image).__name__}, not an image; {_SKETCHPAD_HINT}"
@@ -232,14 +231,24 @@ def _as_array(image, name):
     return image
 
 
-def _pil_to_array(image):
-    """PIL image of any mode -> numpy array holding its pixels (palette and CMYK become RGB(A))."""
-    if image.mode == "1":
-        image = image.convert("L")
-    elif image.mode not in _PIL_DIRECT_MODES:
-        transparent = "A" in image.mode or "a" in image.mode or "transparency" in image.info
-        image = image.convert("RGBA" if transparent else "RGB")
-    return np.asarray(image)
+def _pil_to_array(image, name):
+    """PIL image of any mode -> numpy array holding its pixels (palette and CMYK become RGB(A)).
+
+    An image opened from a damaged file only fails here, when its pixels are first read.
+    """
+    try:
+        if image.mode == "1":
+            image = image.convert("L")
+        elif image.mode == "La":
+            image = image.convert("LA")  # Premultiplied grey + alpha converts to nothing else.
+        elif image.mode not in _PIL_DIRECT_MODES:
+            transparent = "A" in image.mode or "a" in image.mode or "transparency" in image.info
+            image = image.convert("RGBA" if transparent else "RGB")
+        return np.asarray(image)
+    except (OSError, SyntaxError, ValueError) as error:  # PIL's ways of saying "damaged".
+        raise InvalidImageError(
+            f"{name} cannot be read as a picture ({error}); send a complete PNG, WebP or JPEG image"
+        ) from error
 
 
 def _full_scale(array):
@@ -276,28 +285,52 @@ def _shrink(array, combine):
     """(H, W[, C]) -> itself if its long side is <= MAX_SIDE, else k x k pixel blocks combined.
 
     k = ceil(long side / MAX_SIDE). `combine` is np.add, giving the float32 block mean (area
-    averaging), or np.maximum, giving the block maximum in the input's dtype. Rows and columns
-    beyond a multiple of k (fewer than k) are dropped.
+    averaging), or np.maximum, giving the block maximum in the input's dtype. The blocks at the
+    bottom and right edge may be partial; they combine the pixels they have, so no ink is dropped
+    and a side shorter than k (a 4096x3 canvas) still shrinks to one pixel, not zero.
     """
     factor = _shrink_factor(array.shape)
     if factor == 1:
         return array
-    height, width = array.shape[0] // factor, array.shape[1] // factor
-    # Combining one offset at a time keeps the extra memory to one band of the output size.
-    blocks = array[: height * factor].reshape(height, factor, *array.shape[1:])
-    rows = blocks[:, 0].astype(np.float32 if combine is np.add else array.dtype)
-    for offset in range(1, factor):
-        combine(rows, blocks[:, offset], out=rows)
-    blocks = rows[:, : width * factor].reshape(height, width, factor, *array.shape[2:])
-    result = blocks[:, :, 0].copy()
-    for offset in range(1, factor):
-        combine(result, blocks[:, :, offset], out=result)
-    return result / factor**2 if combine is np.add else result
+    dtype = np.float32 if combine is np.add else array.dtype
+    # One axis at a time, one offset at a time: the extra memory is one band of the output size.
+    rows = _combine_strided(array, factor, combine, dtype, axis=0)
+    result = _combine_strided(rows, factor, combine, dtype, axis=1)
+    if combine is not np.add:
+        return result
+    counts = np.outer(_block_counts(array.shape[0], factor), _block_counts(array.shape[1], factor))
+    return result / counts.reshape(counts.shape + (1,) * (array.ndim - 2)).astype(np.float32)
+
+
+def _combine_strided(array, factor, combine, dtype, axis):
+    """Combine every run of `factor` items along `axis` (the last run may be shorter) into one."""
+    def every(offset):
+        return array[(slice(None),) * axis + (slice(offset, None, factor),)]
+
+    result = every(0).astype(dtype)  # A copy: ceil(n / factor) items along axis.
+    for offset in range(1, min(factor, array.shape[axis])):
+        part = every(offset)
+        target = result[(slice(None),) * axis + (slice(0, part.shape[axis]),)]
+        combine(target, part, out=target)
+    return result
+
+
+def _block_counts(length, factor):
+    """Pixels in each block of `factor` along a side of `length`: factor, ..., factor, remainder."""
+    counts = np.full(-(-length // factor), factor, np.float32)
+    counts[-1] = length - factor * (len(counts) - 1)
+    return counts
 
 
 def _shrink_factor(shape):
     """(H, W, ...) -> the integer factor k that brings the long side to at most MAX_SIDE."""
     return math.ceil(max(shape[:2]) / MAX_SIDE)
+
+
+def _shrunk_shape(shape):
+    """(H, W, ...) -> (h, w) of `_shrink`'s result: each side divided by k, rounded up."""
+    factor = _shrink_factor(shape)
+    return -(-shape[0] // factor), -(-shape[1] // factor)
 
 
 def _to_uint8(array, full):

@@ -4,8 +4,18 @@ import os
 import shutil
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# Property tests (hypothesis): "ci", the default, runs the same examples every time and keeps the
+# property suite under a minute; `pytest --hypothesis-profile=long` searches far wider, locally.
+# Speed is measured in benchmarks/, so no per-example deadline; canvases up to 4096 px are slow to
+# generate by design.
+_PROPERTY_DEFAULTS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+settings.register_profile("ci", max_examples=60, derandomize=True, database=None, **_PROPERTY_DEFAULTS)
+settings.register_profile("long", max_examples=3000, **_PROPERTY_DEFAULTS)
+settings.load_profile("ci")
 
 from lenet.config import (  # noqa: E402
     DEFAULT_MODEL_DIR, METADATA_FILENAME, MNIST_DIR_ENV, ONNX_FILENAME, REEXPORT_COMMAND, SHARED_MNIST_DIR,

@@ -88,7 +88,8 @@ def test_unusable_upload_gets_a_clear_message_and_the_server_keeps_answering(app
 def corrections_folder(tmp_path, monkeypatch):
     folder = tmp_path / "corrections"
     monkeypatch.setenv("LENET_CORRECTIONS_DIR", str(folder))
-    monkeypatch.delenv("LENET_SAVE_CORRECTIONS", raising=False)
+    for name in ("LENET_SAVE_CORRECTIONS", "SYSTEM", "LENET_CORRECTIONS_MAX_FILES", "LENET_CORRECTIONS_MAX_BYTES"):
+        monkeypatch.delenv(name, raising=False)
     return folder
 
 
@@ -161,3 +162,26 @@ def test_an_unknown_runtime_stops_the_app_with_the_choices(monkeypatch):
     monkeypatch.setenv(RUNTIME_ENV, "tensorrt")
     with pytest.raises(SystemExit, match="savedmodel, litert, onnx"):
         app_module("demo_unknown_runtime")
+
+
+def test_on_spaces_saving_is_off_unless_the_owner_turns_it_on(app_client, tmp_path, corrections_folder, monkeypatch):
+    monkeypatch.setenv("SYSTEM", "spaces")
+    value = upload_value(sketchpad(draw_strokes(STROKES["7"])), tmp_path)
+    with pytest.raises(AppError, match="off on this Space"):
+        app_client.predict(value, "7", api_name="/correct")
+    assert not corrections_folder.exists()
+    monkeypatch.setenv("LENET_SAVE_CORRECTIONS", "1")
+    app_client.predict(value, "7", api_name="/correct")
+    assert len(list(corrections_folder.glob("7/*.png"))) == 1
+
+
+def test_a_script_cannot_fill_the_disk_through_correct(app_client, tmp_path, corrections_folder, monkeypatch):
+    monkeypatch.setenv("LENET_CORRECTIONS_MAX_FILES", "2")
+    for digit in ("1", "7"):
+        value = upload_value(sketchpad(draw_strokes(STROKES[digit])), tmp_path)
+        for _ in range(2):  # The same drawing twice is stored once.
+            app_client.predict(value, digit, api_name="/correct")
+    value = upload_value(sketchpad(draw_strokes(STROKES["4"])), tmp_path)
+    with pytest.raises(AppError, match="folder is full"):
+        app_client.predict(value, "4", api_name="/correct")
+    assert len(list(corrections_folder.rglob("*.png"))) == 2

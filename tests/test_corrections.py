@@ -1,8 +1,13 @@
+import threading
+
 import numpy as np
 import pytest
 from PIL import Image
 
-from lenet.corrections import CorrectionError, corrections_enabled, save_correction
+from lenet import corrections
+from lenet.corrections import (
+    CorrectionError, Limits, correction_limits, corrections_enabled, describe_corrections, save_correction,
+)
 from lenet.extra_data import ExtraDataError, load_labelled_folders, oversample
 
 
@@ -22,10 +27,111 @@ def test_correction_is_a_28x28_png_in_its_digit_folder(tmp_path):
     assert [p.suffix for p in (tmp_path / "7").iterdir()] == [".png"]  # No staging file left.
 
 
-def test_two_corrections_of_the_same_drawing_both_kept(tmp_path):
+def stored(folder):
+    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*.png"))
+
+
+def test_the_same_drawing_is_stored_once(tmp_path):
     first = save_correction(a_digit_image(), "1", tmp_path)
     second = save_correction(a_digit_image(), "1", tmp_path)
-    assert first != second and first.exists() and second.exists()
+    assert second == first and stored(tmp_path) == [f"1/{first.name}"]
+
+
+def test_the_same_drawing_saved_as_another_digit_moves_there(tmp_path):
+    first = save_correction(a_digit_image(), "1", tmp_path)
+    relabelled = save_correction(a_digit_image(), "7", tmp_path)
+    assert stored(tmp_path) == [f"7/{first.name}"] and relabelled == tmp_path / "7" / first.name
+
+
+def test_a_file_saved_by_an_older_version_counts_as_a_duplicate(tmp_path):
+    # Older versions named files with 8 hex digits of the hash.
+    first = save_correction(a_digit_image(), "2", tmp_path)
+    stamp, digest = first.stem.split("-")
+    older = first.rename(first.with_name(f"{stamp}-{digest[:8]}.png"))
+    assert save_correction(a_digit_image(), "2", tmp_path) == older
+    assert stored(tmp_path) == [f"2/{older.name}"]
+
+
+def test_a_file_whose_name_shares_the_hash_prefix_but_not_the_bytes_is_no_duplicate(tmp_path):
+    first = save_correction(a_digit_image(), "2", tmp_path)
+    first.write_bytes(b"another picture")
+    second = save_correction(a_digit_image(), "2", tmp_path)
+    assert second != first and len(stored(tmp_path)) == 2
+
+
+def test_the_folder_holds_at_most_max_files(tmp_path):
+    limits = Limits(max_files=3, max_bytes=10**9)
+    for seed in range(3):
+        save_correction(a_digit_image(seed), "5", tmp_path, limits)
+    with pytest.raises(CorrectionError, match="folder is full.*LENET_CORRECTIONS_MAX_FILES"):
+        save_correction(a_digit_image(3), "6", tmp_path, limits)
+    assert len(stored(tmp_path)) == 3
+    # A drawing already there is still found: nothing new is stored.
+    assert save_correction(a_digit_image(0), "5", tmp_path, limits).exists()
+    assert len(stored(tmp_path)) == 3
+
+
+def test_room_made_by_the_owner_is_used_again(tmp_path, monkeypatch):
+    # Files removed in the same clock tick may leave the folder's time unchanged: a full folder is
+    # then rescanned before refusing (here at once; on a server at most every 30 s).
+    monkeypatch.setattr(corrections, "RESCAN_FULL_SECONDS", 0)
+    limits = Limits(max_files=2, max_bytes=10**9)
+    for seed in range(2):
+        save_correction(a_digit_image(seed), "5", tmp_path, limits)
+    for path in tmp_path.rglob("*.png"):  # Trained on them, then moved them away.
+        path.unlink()
+    assert save_correction(a_digit_image(2), "5", tmp_path, limits).exists()
+
+
+def test_the_folder_holds_at_most_max_bytes(tmp_path):
+    first = save_correction(a_digit_image(0), "5", tmp_path)
+    limits = Limits(max_files=1000, max_bytes=first.stat().st_size + 10)
+    with pytest.raises(CorrectionError, match="folder is full"):
+        save_correction(a_digit_image(1), "5", tmp_path, limits)
+    assert stored(tmp_path) == [f"5/{first.name}"]
+
+
+def test_concurrent_saves_never_pass_the_cap(tmp_path):
+    limits = Limits(max_files=5, max_bytes=10**9)
+    refused = []
+
+    def save(seed):
+        try:
+            save_correction(a_digit_image(seed), str(seed % 10), tmp_path, limits)
+        except CorrectionError:
+            refused.append(seed)
+
+    threads = [threading.Thread(target=save, args=(seed,)) for seed in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(stored(tmp_path)) == 5 and len(refused) == 11
+
+
+def test_limits_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("LENET_CORRECTIONS_MAX_FILES", "1")
+    monkeypatch.setenv("LENET_CORRECTIONS_MAX_BYTES", "20_000")
+    assert correction_limits() == Limits(max_files=1, max_bytes=20_000)
+    save_correction(a_digit_image(0), "4", tmp_path)
+    with pytest.raises(CorrectionError, match="folder is full"):
+        save_correction(a_digit_image(1), "4", tmp_path)
+
+
+def test_defaults_hold_thousands_of_corrections(monkeypatch, tmp_path):
+    monkeypatch.delenv("LENET_CORRECTIONS_MAX_FILES", raising=False)
+    monkeypatch.delenv("LENET_CORRECTIONS_MAX_BYTES", raising=False)
+    limits = correction_limits()
+    size = save_correction(a_digit_image(), "4", tmp_path).stat().st_size
+    assert 1000 <= limits.max_files <= 100_000 and limits.max_bytes >= limits.max_files * size
+
+
+@pytest.mark.parametrize("value", ["many", "-1", "1.5"])
+def test_a_bad_limit_names_the_variable(monkeypatch, tmp_path, value):
+    monkeypatch.setenv("LENET_CORRECTIONS_MAX_BYTES", value)
+    with pytest.raises(CorrectionError, match="LENET_CORRECTIONS_MAX_BYTES must be a whole number"):
+        save_correction(a_digit_image(), "4", tmp_path)
+    assert not stored(tmp_path)
 
 
 @pytest.mark.parametrize("digit", ["", "10", "a", "-1", None, "7.5"])
@@ -41,19 +147,43 @@ def test_blank_drawing_is_refused(tmp_path):
     assert not any(tmp_path.iterdir())
 
 
-@pytest.mark.parametrize("value, enabled", [(None, True), ("1", True), ("0", False), ("false", False),
-                                            ("off", False), ("No", False)])
-def test_saving_can_be_switched_off(monkeypatch, value, enabled):
+def set_env(monkeypatch, name, value):
     if value is None:
-        monkeypatch.delenv("LENET_SAVE_CORRECTIONS", raising=False)
+        monkeypatch.delenv(name, raising=False)
     else:
-        monkeypatch.setenv("LENET_SAVE_CORRECTIONS", value)
+        monkeypatch.setenv(name, value)
+
+
+@pytest.mark.parametrize("system", [None, "spaces"])
+@pytest.mark.parametrize("value, enabled", [("1", True), ("0", False), ("false", False), ("off", False),
+                                            ("No", False), ("yes", True)])
+def test_saving_can_be_switched_on_or_off(monkeypatch, system, value, enabled):
+    set_env(monkeypatch, "SYSTEM", system)
+    set_env(monkeypatch, "LENET_SAVE_CORRECTIONS", value)
     assert corrections_enabled() is enabled
 
 
+@pytest.mark.parametrize("system, enabled", [(None, True), ("spaces", False)])
+def test_by_default_saving_is_off_only_on_hugging_face_spaces(monkeypatch, system, enabled):
+    set_env(monkeypatch, "SYSTEM", system)
+    monkeypatch.delenv("LENET_SAVE_CORRECTIONS", raising=False)
+    assert corrections_enabled() is enabled
+
+
+def test_the_page_says_why_saving_is_off(monkeypatch, tmp_path):
+    monkeypatch.setenv("SYSTEM", "spaces")
+    monkeypatch.delenv("LENET_SAVE_CORRECTIONS", raising=False)
+    assert "off on this Space" in describe_corrections(False, None)
+    assert "LENET_SAVE_CORRECTIONS=1" in describe_corrections(False, None)
+    monkeypatch.setenv("LENET_SAVE_CORRECTIONS", "0")
+    assert "turned off on this server" in describe_corrections(False, None)
+    monkeypatch.setenv("LENET_SAVE_CORRECTIONS", "1")
+    assert f"{tmp_path}/<digit>/" in describe_corrections(True, tmp_path)
+
+
 def test_saved_corrections_load_back_as_training_data(tmp_path):
-    for digit in ("3", "3", "8"):
-        save_correction(a_digit_image(int(digit)), digit, tmp_path)
+    for seed, digit in enumerate(("3", "3", "8")):
+        save_correction(a_digit_image(seed), digit, tmp_path)
     images, labels = load_labelled_folders([tmp_path])
     assert images.shape == (3, 28, 28) and images.dtype == np.uint8
     assert sorted(labels.tolist()) == [3, 3, 8]
