@@ -85,8 +85,7 @@ def server_stats(stats_url, backend="replicas"):
     rows = csv.DictReader(io.StringIO(text.lstrip("# ")))
     return {
         row["svname"]: {"status": row["status"].split()[0],
-                        "responses": int(row["hrsp_1xx"] or 0) + int(row["hrsp_2xx"] or 0)
-                        + int(row["hrsp_3xx"] or 0) + int(row["hrsp_4xx"] or 0) + int(row["hrsp_5xx"] or 0),
+                        "responses": sum(int(row[f"hrsp_{kind}xx"] or 0) for kind in "12345"),
                         "sessions": int(row["stot"] or 0)}
         for row in rows
         if row["pxname"] == backend and row["svname"] not in ("FRONTEND", "BACKEND")
