@@ -16,7 +16,7 @@ from lenet.explain import PICTURE_TITLES, Explainer, look_inside
 from lenet.inference import Classifier, ModelLoadError
 from lenet.preprocess import InvalidImageError, to_mnist
 from lenet.reader import PROMPT, DigitReader, describe_model
-from lenet.components import DigitSketchpad, PreviewImage
+from lenet.web.components import DigitSketchpad, PreviewImage
 
 try:
     classifier = Classifier(served_model_dir())

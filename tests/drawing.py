@@ -56,6 +56,42 @@ def draw_strokes(strokes, canvas=800, brush=20, box=(0.3, 0.15, 0.6, 0.85)):
     return _paint(paths, canvas, brush)
 
 
+def draw_number(text, height=200, gap=0.3, brush=16, strokes=WRITER):
+    """A number written with `strokes`' digits -> alpha, each digit `height` px tall.
+
+    `gap` is the space between one digit's ink and the next's, as a fraction of `height`.
+    """
+    tiles = [draw_strokes(strokes[digit], canvas=2 * height, brush=brush, box=(0.25, 0.25, 0.35, 0.5))
+             for digit in text]
+    return side_by_side(tiles, [gap * height] * (len(tiles) - 1))
+
+
+def side_by_side(alphas, gaps, margin=None):
+    """Alphas with ink -> one alpha: their inks in a row, `gaps[i]` px between ink i and i + 1.
+
+    Each ink keeps its height and is centred vertically on the row; negative gaps overlap the
+    boxes. `margin` (default: half the tallest ink) is left blank around the row.
+    """
+    crops = [_ink_crop(alpha) for alpha in alphas]
+    tallest = max(crop.shape[0] for crop in crops)
+    margin = round(tallest / 2) if margin is None else margin
+    lefts = np.concatenate([[0], np.cumsum([crop.shape[1] + gap for crop, gap in zip(crops, gaps)])])
+    lefts = np.rint(lefts - lefts.min() + margin).astype(int)
+    width = max(left + crop.shape[1] for left, crop in zip(lefts, crops)) + margin
+    canvas = np.zeros((tallest + 2 * margin, width), np.uint8)
+    for left, crop in zip(lefts, crops):
+        top = margin + (tallest - crop.shape[0]) // 2
+        region = canvas[top : top + crop.shape[0], left : left + crop.shape[1]]
+        np.maximum(region, crop, out=region)
+    return canvas
+
+
+def _ink_crop(alpha):
+    rows = np.flatnonzero(alpha.any(axis=1))
+    columns = np.flatnonzero(alpha.any(axis=0))
+    return alpha[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+
+
 def draw_mnist(digit, canvas=800, brush=20, height=0.6, center=(0.5, 0.5)):
     """MNIST uint8 (28, 28) -> alpha (canvas, canvas): its centre line retraced with a brush.
 
