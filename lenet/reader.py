@@ -15,8 +15,10 @@ PREVIEW_SCALE = 8  # 28x28 shown as 224x224, blocky on purpose: these are the mo
 # stands apart from its neighbours.
 PREVIEW_GAP = PREVIEW_SCALE
 PREVIEW_GAP_LEVEL = 96
-# Readings of a whole number listed with their probabilities (gr.Label shows at most ten).
+# Readings of a whole number listed with their probabilities (gr.Label shows at most ten); those
+# less likely than LEAST_LIKELY are left out, as they would only show as 0%.
 TOP_READINGS = 10
+LEAST_LIKELY = 0.001
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,9 @@ class Reading:
             return PROMPT
         if len(self.probabilities) == 1:
             return {name: float(p) for name, p in zip(CLASS_NAMES, self.probabilities[0])}
-        return top_readings(self.probabilities, TOP_READINGS)
+        readings = top_readings(self.probabilities, TOP_READINGS)
+        best = self.label
+        return {number: p for number, p in readings.items() if p >= LEAST_LIKELY or number == best}
 
     def preview(self):
         """uint8 (224, k * 224 + gaps): each digit's input upscaled with nearest neighbour, side

@@ -52,10 +52,11 @@ def split_digits(drawing):
     ink = ink_map(drawing)
     if ink is None:
         return []
-    digits = [ink_to_mnist(piece, ink.shape) for piece in digit_inks(ink)]
-    digits = [digit for digit in digits if digit is not None]
-    if len(digits) > 1:
-        return digits
+    inks = digit_inks(ink)
+    if len(inks) > 1:
+        digits = [digit for digit in (ink_to_mnist(piece, ink.shape) for piece in inks) if digit is not None]
+        if len(digits) > 1:
+            return digits
     # One digit, or one with specks beside it: read the whole drawing, exactly as a single digit.
     whole = ink_to_mnist(ink)
     return [] if whole is None else [whole]
@@ -72,7 +73,7 @@ def digit_inks(ink):
     level, (top, bottom, left, right) = found
     crop = ink[top:bottom, left:right]
     factor = max(1, (bottom - top) // SEGMENT_ROWS)
-    labels, boxes = pieces(_block_max(crop >= level, factor), SPECK_EXTENT * max(ink.shape) / factor)
+    labels, boxes = pieces(_block_max(crop, factor) >= level, SPECK_EXTENT * max(ink.shape) / factor)
     groups = group_digits(boxes)
     if len(groups) < 2 or len(groups) > MAX_DIGITS:
         return [ink]
@@ -158,11 +159,19 @@ def _union_box(boxes):
     return boxes[:, 0].min(), boxes[:, 1].max(), boxes[:, 2].min(), boxes[:, 3].max()
 
 
-def _block_max(mask, factor):
-    """bool (h, w) -> bool (ceil(h / factor), ceil(w / factor)): True where any pixel of a block is."""
+def _block_max(ink, factor):
+    """uint8 (h, w) -> uint8 (ceil(h / factor), ceil(w / factor)): the strongest ink of each block.
+
+    One strided maximum per offset, rows then columns: a reshape's max over two axes costs 5x more.
+    """
     if factor == 1:
-        return mask
-    height, width = -(-mask.shape[0] // factor) * factor, -(-mask.shape[1] // factor) * factor
-    padded = np.zeros((height, width), bool)
-    padded[: mask.shape[0], : mask.shape[1]] = mask
-    return padded.reshape(height // factor, factor, width // factor, factor).any(axis=(1, 3))
+        return ink
+    rows = ink[::factor].copy()
+    for offset in range(1, factor):
+        part = ink[offset::factor]
+        np.maximum(rows[: len(part)], part, out=rows[: len(part)])
+    blocks = rows[:, ::factor].copy()
+    for offset in range(1, factor):
+        part = rows[:, offset::factor]
+        np.maximum(blocks[:, : part.shape[1]], part, out=blocks[:, : part.shape[1]])
+    return blocks
