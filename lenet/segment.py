@@ -33,9 +33,13 @@ SEGMENT_ROWS = 128
 SAME_COLUMNS = 0.3
 
 # A group lower than SMALL_HEIGHT of the tallest is a part of a digit (a bar, a dot, a tick, a
-# stroke broken by a lifted pen), never a digit of its own: it joins the nearest group. The digits
-# of one number are written about equally tall.
+# stroke broken by a lifted pen), never a digit of its own: it joins the nearest digit-tall group.
+# One lower than PART_HEIGHT (the bar and corner of a 4 drawn apart from its stem) joins it when
+# closer than CLOSE_GAP of the tallest's height: people leave 0.15 to 0.5 digit heights between
+# digits, and the digits of one number are written about equally tall.
 SMALL_HEIGHT = 0.5
+PART_HEIGHT = 0.75
+CLOSE_GAP = 0.12
 
 # More groups than this are not a number somebody wrote (a scatter of marks, a texture): they are
 # read as one drawing, as before.
@@ -136,15 +140,18 @@ def _pair_to_merge(spans):
     """Group boxes -> (i, j), i < j, two groups that are one digit; None if every group is a digit."""
     heights = spans[:, 1] - spans[:, 0]
     widths = spans[:, 3] - spans[:, 2]
-    # A part of a digit (the lowest part first) joins the nearest digit-tall group. Parts go
-    # first, each on its own: two bits of a broken stroke together could look as tall as a digit.
-    small = int(np.argmin(heights))
-    tall = heights >= SMALL_HEIGHT * heights.max()
-    if not tall[small]:
-        gaps = np.maximum(spans[:, 2] - spans[small, 3], spans[small, 2] - spans[:, 3]).astype(float)
-        gaps[~tall] = math.inf
+    tallest = heights.max()
+    # A part of a digit joins the nearest digit-tall group taller than itself, the lowest part
+    # first and each part on its own: two bits of a broken stroke together could look as tall as
+    # a digit.
+    for part in np.argsort(heights, kind="stable"):
+        if heights[part] >= PART_HEIGHT * tallest:
+            break
+        gaps = np.maximum(spans[:, 2] - spans[part, 3], spans[part, 2] - spans[:, 3]).astype(float)
+        gaps[(heights < SMALL_HEIGHT * tallest) | (heights <= heights[part])] = math.inf
         nearest = int(np.argmin(gaps))
-        return min(small, nearest), max(small, nearest)
+        if heights[part] < SMALL_HEIGHT * tallest or gaps[nearest] < CLOSE_GAP * tallest:
+            return min(part, nearest), max(part, nearest)
     # Strokes over or under each other.
     for first in range(len(spans)):
         for second in range(first + 1, len(spans)):

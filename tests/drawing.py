@@ -34,6 +34,31 @@ WRITER = {
 }
 
 
+# Digits whose strokes do not touch: the pieces a reader of numbers must keep together.
+SPLIT_STROKES = {
+    "5": [[(0.2, 0.15), (0.15, 0.45), (0.6, 0.4), (0.85, 0.65), (0.7, 0.95), (0.1, 0.9)],
+          [(0.3, 0.0), (0.9, 0.0)]],  # The top bar drawn apart.
+    "4": [[(0.1, 0.0), (0.05, 0.55), (0.55, 0.55)], [(0.8, 0.1), (0.8, 1.0)]],  # The stem apart.
+    "1": [[(0.5, 0.15), (0.5, 1.0)], [(0.5, -0.12)]],  # A dot over it, like an i.
+}
+
+
+def known_numbers():
+    """{name: (alpha, the number it shows)}: drawings a reader of numbers must get right."""
+    with_speck = draw_number("42")
+    with_speck[20:24, with_speck.shape[1] // 2 : with_speck.shape[1] // 2 + 4] = 255
+    return {
+        "7": (draw_number("7"), "7"),
+        "12": (draw_number("12"), "12"),
+        "2026": (draw_number("2026"), "2026"),
+        "5 with a detached bar": (draw_number("5", strokes=SPLIT_STROKES), "5"),
+        "4 in two strokes": (draw_number("4", strokes=SPLIT_STROKES), "4"),
+        "1 with a dot": (draw_number("1", strokes=SPLIT_STROKES), "1"),
+        "11 close together": (draw_number("11", gap=0.1, strokes=STROKES), "11"),
+        "42 with a speck": (with_speck, "42"),
+    }
+
+
 def writer_drawing(digit, tilt_degrees, rng):
     """One writer's digit, tilted, wobbly, with a random brush -> alpha (800, 800)."""
     angle = np.deg2rad(tilt_degrees + rng.uniform(-8, 8))
