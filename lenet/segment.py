@@ -5,10 +5,11 @@ and each digit's ink goes alone through preprocess's chain, exactly as a single 
 
     ink_map -> find_ink -> pieces -> group_digits -> ink_to_mnist per digit
 
-Grouping keeps the pieces of one digit together: pieces whose columns overlap by half the
-narrower one's width are one digit (a 4 or a 7 drawn in two strokes, a 5's detached bar, a dot
-over a 1), and a small piece beside a digit joins it when it sits close relative to the digit's
-height. Specks are dropped as preprocess drops them.
+Grouping keeps the pieces of one digit together, judged by their boxes relative to the digit
+height: a part much lower than a digit (a 5's detached bar, the dot over a 1, a bit of a broken
+stroke) joins the nearest digit; a lower part close beside a digit (the corner of a 4 drawn apart
+from its stem) joins it; pieces lying over or under each other (a 7's crossbar) are one digit.
+Digits a stroke's width apart stay apart. Specks are dropped as preprocess drops them.
 
 When in doubt, it is one digit: a drawing that groups into one digit, or whose other groups are
 only specks and dots, is read by `to_mnist` on the whole drawing, so a single digit reads exactly
