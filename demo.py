@@ -10,15 +10,17 @@ from pathlib import Path
 import gradio as gr
 
 from lenet.cache_cleanup import make_cache_cleanup_safe
-from lenet.config import CLASS_NAMES, served_model_dir, served_runtime
+from lenet.config import BRUSH_RADIUS, CANVAS_SIZE, served_model_dir, served_runtime
 from lenet.corrections import (
-    CorrectionError, corrections_dir, corrections_enabled, describe_corrections, save_correction,
+    CorrectionError, corrections_dir, corrections_enabled, describe_corrections, save_number_correction,
 )
 from lenet.explain import PICTURE_TITLES, Explainer, look_inside
 from lenet.inference import Classifier, ModelLoadError
-from lenet.preprocess import InvalidImageError, to_mnist
+from lenet.preprocess import InvalidImageError
 from lenet.reader import PROMPT, DigitReader, describe_model
-from lenet.components import DigitSketchpad, PreviewImage
+from lenet.segment import split_digits
+from lenet.web.components import DigitSketchpad, PreviewImage
+from lenet.web.readout import digit_readout
 
 try:
     classifier = Classifier(served_model_dir(), served_runtime())
@@ -28,32 +30,32 @@ except ModelLoadError as error:
     sys.exit(f"error: {error}")
 reader = DigitReader(classifier)
 
-# The canvas's own resolution, not its size on screen. After every stroke the browser exports the
-# canvas as images before sending it; in software-rendered Chromium that took 2.2 s at 800x800 and
-# 0.8 s at 400x400 (benchmarks/bench_browser.py), and 400 px still leaves a drawn digit 100+ px tall.
-CANVAS_SIZE = (400, 400)
-BRUSH_RADIUS = 9  # px on the 400 px canvas: a marker-like line, like a pen on paper.
 WEB = Path(__file__).resolve().parent / "lenet" / "web"
 
 
 def predict(drawing):
-    """Sketchpad value -> (gr.Label value, 28x28 preview); the prompt and no preview when blank."""
+    """Sketchpad value -> (gr.Label value, 28x28 previews side by side, the Reading for the page).
+
+    The label is the number read; the prompt and no preview when blank. The Reading goes to a
+    gr.State, which API callers never see: they get the label and the preview, as before numbers.
+    """
     try:
         reading = reader.read(drawing)
     except InvalidImageError as error:
         raise gr.Error(f"Could not read that drawing: {error}.") from error
-    return reading.confidences(), reading.preview()
+    return reading.confidences(), reading.preview(), reading
 
 
-def correct(drawing, digit):
-    """Sketchpad value, the right digit "0"-"9" -> a note of where the correction was saved."""
+def correct(drawing, number):
+    """Sketchpad value, the right number as typed ("7", "2026") -> a note of where each digit was saved."""
     if not corrections_enabled():
         raise gr.Error(describe_corrections(False, None))
     try:
-        path = save_correction(to_mnist(drawing), digit, corrections_dir())
+        paths = save_number_correction(split_digits(drawing), number, corrections_dir())
     except (InvalidImageError, CorrectionError) as error:
         raise gr.Error(str(error)) from error
-    return f"Saved as a {digit}: `{path}`. Thank you!"
+    saved = ", ".join(f"a {path.parent.name} as `{path}`" for path in paths)
+    return f"Saved {saved}. Thank you!"
 
 
 def explain(drawing):
@@ -73,15 +75,15 @@ def explain_if_open(drawing, inside_open):
 make_cache_cleanup_safe()  # Gradio's own cleanup stops for good on a busy server.
 with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cache=(300, 300)) as demo:
     gr.Markdown(
-        "# Draw a digit\n"
-        "LeNet-5 reads it as you draw, after shrinking it to 28×28 the way MNIST digits were made. "
+        "# Draw a digit, or a number\n"
+        "LeNet-5 reads it as you draw, digit by digit, after shrinking each to 28×28 the way MNIST digits were made. "
         f"Model: {describe_model(classifier.metadata, classifier.runtime)}",
         elem_id="intro",
     )
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=320):
             sketchpad = DigitSketchpad(
-                label="Your digit", elem_id="sketchpad",
+                label="Your digit or number", elem_id="sketchpad",
                 canvas_size=CANVAS_SIZE,
                 brush=gr.Brush(default_size=BRUSH_RADIUS, colors=["#000000"], color_mode="fixed"),
                 eraser=gr.Eraser(default_size=BRUSH_RADIUS * 2),
@@ -90,19 +92,21 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
                 buttons=[],
                 type="numpy",
                 image_mode="RGBA",
-                height=560,
+                height=420,
             )
         with gr.Column(scale=2, min_width=300):
             label = gr.Label(
                 value=PROMPT, num_top_classes=10, label="What LeNet-5 reads", elem_id="probabilities",
             )
+            reading = gr.State()
+            readout = gr.HTML(elem_id="digit-readout", padding=False)
             preview = PreviewImage(
-                label="What the model saw (28×28)", format="png", image_mode="L",
+                label="What the model saw (28×28 a digit)", format="png", image_mode="L",
                 interactive=False, height=200, buttons=["download"], elem_id="model-input",
             )
             with gr.Group(elem_id="correction"):
-                right_digit = gr.Radio(list(CLASS_NAMES), label="Wrong answer? The right digit is",
-                                       elem_id="right-digit", interactive=corrections_enabled())
+                right_number = gr.Textbox(label="Wrong answer? Type the right number", placeholder="e.g. 2026",
+                                          max_lines=1, elem_id="right-number", interactive=corrections_enabled())
                 save_correction_button = gr.Button("Save as a correction", size="sm",
                                                    interactive=corrections_enabled())
                 correction_note = gr.Markdown(describe_corrections(corrections_enabled(), corrections_dir()),
@@ -110,7 +114,7 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
 
     # Closed at first: the live answer stays alone on the first screen (a phone's too), and only
     # those who open it pay for explaining each drawing (about 20 ms of CPU with its six PNGs).
-    with gr.Accordion("Look inside: your digit going through LeNet-5", open=False, elem_id="look-inside") as inside:
+    with gr.Accordion("Look inside: your digit (in a number, the least sure one) going through LeNet-5", open=False, elem_id="look-inside") as inside:
         inside_open = gr.State(False)
         inside_caption = gr.Markdown(PROMPT, elem_id="inside-caption")
         # In the order the data flows, three a row on a laptop; one a row on a phone, where each
@@ -125,9 +129,12 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
                 ]
 
     prediction = sketchpad.change(
-        predict, inputs=sketchpad, outputs=[label, preview], api_name="predict",
+        predict, inputs=sketchpad, outputs=[label, preview, reading], api_name="predict",
         trigger_mode="always_last", show_progress="hidden",
     )
+    # Each digit with its probability, from the reading just made: no second model call.
+    prediction.then(digit_readout, inputs=reading, outputs=readout, api_visibility="private",
+                    show_progress="hidden")
     # Explaining starts once the answer is out, so it never delays it; one explanation at a time
     # leaves the second core to predictions.
     explained = dict(outputs=[inside_caption, *inside_pictures], show_progress="hidden",
@@ -138,7 +145,7 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
     )
     inside.collapse(lambda: False, outputs=inside_open, api_visibility="private")
 
-    save_correction_button.click(correct, inputs=[sketchpad, right_digit], outputs=correction_note,
+    save_correction_button.click(correct, inputs=[sketchpad, right_number], outputs=correction_note,
                                  api_name="correct")
 
     demo.load(fn=None, js=(WEB / "keep_brush_ready.js").read_text())

@@ -30,7 +30,7 @@ from benchmarks.bench_startup import seven_as_files  # noqa: E402
 from browser import free_port  # noqa: E402
 from benchmarks.timing import measure, summary  # noqa: E402
 from drawing import STROKES, draw_strokes, sketchpad  # noqa: E402
-from lenet.components import write_png_atomically  # noqa: E402
+from lenet.web.components import write_png_atomically  # noqa: E402
 from lenet.explain import look_inside, pictures  # noqa: E402
 from lenet.preprocess import to_mnist  # noqa: E402
 

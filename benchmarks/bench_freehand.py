@@ -67,7 +67,7 @@ def main():
         value, brush, height = random_drawing(x_test[index], rng)
         reading = reader.read(value)
         blanks += reading.is_blank
-        ours.append(not reading.is_blank and reading.probabilities.argmax() == y_test[index])
+        ours.append(reading.label == str(y_test[index]))
         naive.append(reader.classifier.predict(naive_resize(value)).argmax() == y_test[index])
         brushes.append(brush)
         heights.append(height)

@@ -47,6 +47,14 @@ def served_model_dir():
     """The folder the app loads its model from: $LENET_MODEL_DIR, else saved_model/."""
     return Path(os.environ.get(MODEL_DIR_ENV) or DEFAULT_MODEL_DIR)
 
+# The page's sketchpad: its canvas's own resolution (not its size on screen), width x height, and
+# the brush radius in canvas pixels. Wide, for a number. After every stroke the browser exports the
+# canvas as images before sending it, and that time grows with its pixels (benchmarks/bench_browser.py):
+# 560x280 has as many pixels as the 400x400 a single digit had, and a digit drawn in it is still
+# 100+ px tall.
+CANVAS_SIZE = (560, 280)
+BRUSH_RADIUS = 9
+
 
 def served_runtime():
     """The runtime the app serves the model with: $LENET_RUNTIME, else the SavedModel."""

@@ -188,3 +188,24 @@ def describe_corrections(enabled, directory):
         return "Saving corrections is turned off on this server: nothing you draw is stored."
     return (f"Corrections are saved as 28×28 PNGs in `{directory}/<digit>/`; to teach the model, run "
             f"`python train_model.py --init-from saved_model --extra-data {directory}`")
+
+
+def save_number_correction(model_inputs, number, directory):
+    """The (28, 28) inputs of a drawing's digits, left to right, and the right number as typed
+    ("2026") -> the paths written, each digit's image under directory/<its digit>/.
+
+    Raises CorrectionError, before writing anything, for a blank drawing, a number that is not
+    made of the digits 0-9, or one with more or fewer digits than the drawing was split into.
+    """
+    number = "".join(str(number).split()) if number is not None else ""
+    if not number or any(digit not in CLASS_NAMES for digit in number):
+        raise CorrectionError(f"Type the right number with the digits 0 to 9 (got {number!r}).")
+    if len(model_inputs) == 0:
+        raise CorrectionError("Nothing is drawn: draw a digit before saving a correction.")
+    if len(number) != len(model_inputs):
+        raise CorrectionError(
+            f"The drawing was read as {len(model_inputs)} digit{'s' if len(model_inputs) != 1 else ''} "
+            f"but you typed {len(number)}: type one digit for each, or redraw it with the digits "
+            "clearly apart (or touching ones joined less)."
+        )
+    return [save_correction(model_input, digit, directory) for model_input, digit in zip(model_inputs, number)]

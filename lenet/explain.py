@@ -14,8 +14,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from lenet.config import CLASS_NAMES, INPUT_NAME, INPUT_SHAPE
-from lenet.preprocess import to_mnist
 from lenet.reader import PREVIEW_SCALE, PROMPT
+from lenet.segment import split_digits
 from lenet.tensorflow_import import import_tensorflow
 
 # SmoothGrad (Smilkov et al., 2017) times the input: the gradient averaged over noisy copies of the
@@ -74,7 +74,7 @@ class Explainer:
         tf = import_tensorflow()  # Imported here, as in lenet/inference.py.
 
         # Kept: the signature refers to the variables the classifier's loaded model owns.
-        self._classifier = classifier
+        self.classifier = classifier
         # The model the app serves, loaded once by the Classifier; raises ModelLoadError for a
         # model exported before the activations signature existed.
         activations = classifier.signature("activations")
@@ -130,13 +130,23 @@ PICTURE_TITLES = {
 def look_inside(explainer, drawing):
     """Sketchpad value -> (Markdown caption, *pictures(...)); (PROMPT, None x 6) when nothing is drawn.
 
-    Raises preprocess.InvalidImageError for input that is not an image.
+    A number is explained by the digit the model is least sure of: where a wrong reading comes
+    from, and the one a user wonders about. Raises preprocess.InvalidImageError for input that
+    is not an image.
     """
-    model_input = to_mnist(drawing)
-    if model_input is None:
+    digits = split_digits(drawing)
+    if not digits:
         return (PROMPT,) + (None,) * len(PICTURE_TITLES)
-    inside = explainer.explain(model_input)
-    return (caption(inside),) + pictures(inside)
+    if len(digits) == 1:
+        inside = explainer.explain(digits[0])
+        return (caption(inside),) + pictures(inside)
+    probabilities = explainer.classifier.predict_batch(np.stack(digits))
+    unsure = int(probabilities.max(axis=1).argmin())
+    inside = explainer.explain(digits[unsure])
+    number = "".join(CLASS_NAMES[digit] for digit in probabilities.argmax(axis=1))
+    chosen = (f"LeNet-5 reads the number **{number}**, one digit at a time; these pictures follow digit "
+              f"{unsure + 1} of {len(digits)}, the one it is least sure of. ")
+    return (chosen + caption(inside),) + pictures(inside)
 
 
 def pictures(inside):

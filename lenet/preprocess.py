@@ -79,14 +79,25 @@ def to_mnist(drawing):
     ink = ink_map(drawing)
     if ink is None:
         return None
+    return ink_to_mnist(ink)
+
+
+def ink_to_mnist(ink, canvas_shape=None):
+    """uint8 (H, W) ink -> float32 (28, 28) in [0, 1] like MNIST; None if only specks or a dot.
+
+    `canvas_shape` is the (H, W) of the canvas the ink was cut from (default: the ink's own), so
+    a piece of a drawing (one digit of a number) is judged for specks and fill like the whole.
+    """
+    canvas_height, canvas_width = canvas_shape or ink.shape
     found = find_ink(ink)
     if found is None:
         return None
     level, box = found
     mask, coverage, scale = working_mask(ink, level, box)
-    if coverage.sum() / scale**2 > FILLED_FRACTION * ink.size:
+    if coverage.sum() / scale**2 > FILLED_FRACTION * canvas_height * canvas_width:
         return None
-    kept = drop_specks(mask, coverage, max(ink.shape) * scale)
+    canvas_side = max(canvas_height, canvas_width)
+    kept = drop_specks(mask, coverage, canvas_side * scale)
     if kept is None:
         return None
     if kept[0] is not mask:
@@ -94,7 +105,7 @@ def to_mnist(drawing):
         # the full working resolution.
         box = _kept_box(ink, level, box, _bounding_box(kept[0]), scale)
         mask, coverage, scale = working_mask(ink, level, box)
-        kept = drop_specks(mask, coverage, max(ink.shape) * scale)
+        kept = drop_specks(mask, coverage, canvas_side * scale)
         if kept is None:
             return None
     stroke = normalize_stroke(*kept)

@@ -1,53 +1,103 @@
-"""From a drawing to what the app shows: a probability per digit and the 28x28 image the model saw."""
+"""From a drawing to what the app shows: the number read, how sure the model is of each digit, and
+the 28x28 images the model saw."""
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
 
-from lenet.config import CLASS_NAMES
-from lenet.preprocess import to_mnist
+from lenet.config import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES
+from lenet.segment import split_digits
 
 PROMPT = "Draw a digit"
 PREVIEW_SCALE = 8  # 28x28 shown as 224x224, blocky on purpose: these are the model's pixels.
+# Between two digits' images in the preview: one model pixel of mid-grey, so each 28x28 input
+# stands apart from its neighbours.
+PREVIEW_GAP = PREVIEW_SCALE
+PREVIEW_GAP_LEVEL = 96
+# Readings of a whole number listed with their probabilities (gr.Label shows at most ten); those
+# less likely than LEAST_LIKELY are left out, as they would only show as 0%.
+TOP_READINGS = 10
+LEAST_LIKELY = 0.001
 
 
 @dataclass(frozen=True)
 class Reading:
-    """What the model made of one drawing; both fields are None when nothing was drawn."""
+    """What the model made of one drawing: one row per digit, left to right; no rows when blank."""
 
-    model_input: np.ndarray | None  # (28, 28) float32 in [0, 1]
-    probabilities: np.ndarray | None  # (10,) float32, summing to 1
+    model_inputs: np.ndarray  # (k, 28, 28) float32 in [0, 1]
+    probabilities: np.ndarray  # (k, 10) float32, each row summing to 1
 
     @property
     def is_blank(self):
-        return self.probabilities is None
+        return len(self.probabilities) == 0
 
-    def confidences(self):
-        """{class name: probability} for gr.Label, or the prompt when nothing was drawn."""
+    @property
+    def label(self):
+        """The number read, left to right ("2026"), or the prompt when nothing was drawn."""
         if self.is_blank:
             return PROMPT
-        return {name: float(p) for name, p in zip(CLASS_NAMES, self.probabilities)}
+        return "".join(CLASS_NAMES[digit] for digit in self.probabilities.argmax(axis=1))
+
+    def digits(self):
+        """[(digit read, its probability)] for each digit, left to right."""
+        best = self.probabilities.argmax(axis=1)
+        return [(CLASS_NAMES[digit], float(row[digit])) for digit, row in zip(best, self.probabilities)]
+
+    def confidences(self):
+        """gr.Label's value: the prompt when blank; the ten digits' probabilities for one digit;
+        for a number, its most likely readings with their probabilities."""
+        if self.is_blank:
+            return PROMPT
+        if len(self.probabilities) == 1:
+            return {name: float(p) for name, p in zip(CLASS_NAMES, self.probabilities[0])}
+        readings = top_readings(self.probabilities, TOP_READINGS)
+        best = self.label
+        return {number: p for number, p in readings.items() if p >= LEAST_LIKELY or number == best}
 
     def preview(self):
-        """(224, 224) uint8 upscaled with nearest neighbour, or None when nothing was drawn."""
-        if self.model_input is None:
+        """uint8 (224, k * 224 + gaps): each digit's input upscaled with nearest neighbour, side
+        by side in reading order; None when nothing was drawn."""
+        if self.is_blank:
             return None
-        pixels = np.rint(self.model_input * 255).astype(np.uint8)
-        return np.kron(pixels, np.ones((PREVIEW_SCALE, PREVIEW_SCALE), np.uint8))
+        pixels = np.rint(self.model_inputs * 255).astype(np.uint8)
+        tile = PREVIEW_SCALE * IMAGE_SIZE
+        picture = np.full((tile, len(pixels) * (tile + PREVIEW_GAP) - PREVIEW_GAP), PREVIEW_GAP_LEVEL, np.uint8)
+        block = np.ones((PREVIEW_SCALE, PREVIEW_SCALE), np.uint8)
+        for index, digit in enumerate(pixels):
+            left = index * (tile + PREVIEW_GAP)
+            picture[:, left : left + tile] = np.kron(digit, block)
+        return picture
+
+
+def top_readings(probabilities, count):
+    """(k, 10) per-digit probabilities -> {number: probability} of the `count` likeliest numbers.
+
+    A number's probability is the product of its digits' (the model reads each digit on its
+    own). Exact, by beam search: a prefix of one of the `count` best numbers is among the
+    `count` best prefixes of its length.
+    """
+    beam = [(1.0, "")]
+    for row in np.asarray(probabilities, np.float64):
+        beam = heapq.nlargest(count, ((p * row[digit], prefix + CLASS_NAMES[digit])
+                                      for p, prefix in beam for digit in range(NUM_CLASSES)))
+    return {number: float(p) for p, number in beam}
 
 
 class DigitReader:
-    """Preprocess a drawing the way MNIST was made, then classify it."""
+    """Split a drawing into digits, make each an MNIST digit, classify them in one batch."""
 
     def __init__(self, classifier):
         self.classifier = classifier
 
     def read(self, drawing):
         """Sketchpad value, PIL image or array -> Reading. Raises preprocess.InvalidImageError."""
-        model_input = to_mnist(drawing)
-        if model_input is None:
-            return Reading(None, None)
-        return Reading(model_input, self.classifier.predict(model_input))
+        digits = split_digits(drawing)
+        if not digits:
+            empty = np.zeros((0, IMAGE_SIZE, IMAGE_SIZE), np.float32)
+            return Reading(empty, np.zeros((0, NUM_CLASSES), np.float32))
+        model_inputs = np.stack(digits)
+        return Reading(model_inputs, self.classifier.predict_batch(model_inputs))
 
 
 # How the page names the runtime serving the model, when it is not the SavedModel.

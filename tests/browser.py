@@ -12,6 +12,7 @@ from pathlib import Path
 # free_port and log_tail are imported from here by the tests and benchmarks too.
 from deploy.replicas import Replica, free_port, log_tail  # noqa: F401
 from drawing import STROKES
+from lenet.config import CANVAS_SIZE
 
 # Debian's Chromium: Playwright's own browser download is not used (it is blocked here).
 CHROMIUM = "/usr/bin/chromium"
@@ -24,10 +25,16 @@ CLEAR = '#sketchpad button[aria-label="Clear canvas"]'
 TOP_LABEL = '#probabilities [data-testid="label-output-value"]'
 PREVIEW_IMAGE = "#model-input img"
 
-# A digit is drawn this tall, as a fraction of the canvas's shorter side: inside the white drawing
-# area at every page size (Gradio fits that area with a 30 px margin), yet big like a real drawing.
-DIGIT_HEIGHT = 0.6
+# Gradio fits the white drawing area (CANVAS_SIZE's shape) into the canvas element, 30 px from its edges.
+AREA_MARGIN = 30
+# A digit is drawn this tall, as a fraction of the drawing area's height: big like a real drawing.
+DIGIT_HEIGHT = 0.7
 DIGIT_ASPECT = 0.7  # width / height, about the default box of tests/drawing.py.
+# A number's digits stand this far apart (in digit heights, as people write them); the row fills at
+# most NUMBER_WIDTH of the drawing area's width (clear of the toolbar over its left edge on a phone),
+# the digits shrinking if it must.
+NUMBER_GAP = 0.3
+NUMBER_WIDTH = 0.75
 # Pointer moves come about a quarter of the digit's height apart. Every move on the canvas costs
 # Chromium a software-rendered WebGL frame (0.2-0.5 s here), so a hand's hundreds would be far too slow.
 STEP = 0.25
@@ -67,15 +74,33 @@ def open_app(browser, url, **context_options):
     return page
 
 
-def digit_paths(page, digit):
-    """STROKES[digit] -> one list of (x, y) page pixels per stroke, centred on the sketchpad canvas."""
-    box = page.locator(CANVAS).bounding_box()
-    height = DIGIT_HEIGHT * min(box["width"], box["height"])
+def number_paths(page, text, strokes=STROKES):
+    """`text`'s digits from `strokes` -> one list of (x, y) page pixels per stroke, in a row
+    centred on the drawing area (a single digit: centred alone)."""
+    box = drawing_area(page)
+    height = DIGIT_HEIGHT * box["height"]
+    row = (len(text) * DIGIT_ASPECT + (len(text) - 1) * NUMBER_GAP) * height
+    if row > NUMBER_WIDTH * box["width"]:
+        height *= NUMBER_WIDTH * box["width"] / row
+        row = NUMBER_WIDTH * box["width"]
     width = DIGIT_ASPECT * height
-    left = box["x"] + (box["width"] - width) / 2
     top = box["y"] + (box["height"] - height) / 2
-    return [_in_steps([(left + x * width, top + y * height) for x, y in stroke], STEP * height)
-            for stroke in STROKES[digit]]
+    paths = []
+    for position, digit in enumerate(text):
+        left = box["x"] + (box["width"] - row) / 2 + position * (width + NUMBER_GAP * height)
+        paths += [_in_steps([(left + x * width, top + y * height) for x, y in stroke], STEP * height)
+                  for stroke in strokes[digit]]
+    return paths
+
+
+def drawing_area(page):
+    """The white drawing area on the page, {x, y, width, height} in page pixels."""
+    element = page.locator(CANVAS).bounding_box()
+    room_width, room_height = element["width"] - 2 * AREA_MARGIN, element["height"] - 2 * AREA_MARGIN
+    scale = min(room_width / CANVAS_SIZE[0], room_height / CANVAS_SIZE[1])
+    width, height = scale * CANVAS_SIZE[0], scale * CANVAS_SIZE[1]
+    return {"x": element["x"] + (element["width"] - width) / 2, "y": element["y"] + (element["height"] - height) / 2,
+            "width": width, "height": height}
 
 
 def _in_steps(points, step):
@@ -93,9 +118,9 @@ def _in_steps(points, step):
     return stepped
 
 
-def draw_with_mouse(page, digit):
-    """Draw STROKES[digit] with the mouse: press, move, release, one stroke after another."""
-    for path in digit_paths(page, digit):
+def draw_with_mouse(page, text, strokes=STROKES):
+    """Draw `text` (a digit or a number) with the mouse: press, move, release, one stroke after another."""
+    for path in number_paths(page, text, strokes):
         page.mouse.move(*path[0])
         page.mouse.down()
         for point in path[1:]:
@@ -103,7 +128,7 @@ def draw_with_mouse(page, digit):
         page.mouse.up()
 
 
-def draw_with_finger(page, digit):
+def draw_with_finger(page, text, strokes=STROKES):
     """Draw STROKES[digit] with one finger: touch events through Chromium's own input pipeline.
 
     Chromium turns them into what a phone sends (pointerover, pointerdown with pointerType "touch",
@@ -111,7 +136,7 @@ def draw_with_finger(page, digit):
     """
     session = page.context.new_cdp_session(page)
     try:
-        for path in digit_paths(page, digit):
+        for path in number_paths(page, text, strokes):
             _touch(session, "touchStart", path[0])
             for point in path[1:]:
                 _touch(session, "touchMove", point)

@@ -37,6 +37,31 @@ WRITER = {
 }
 
 
+# Digits whose strokes do not touch: the pieces a reader of numbers must keep together.
+SPLIT_STROKES = {
+    "5": [[(0.2, 0.15), (0.15, 0.45), (0.6, 0.4), (0.85, 0.65), (0.7, 0.95), (0.1, 0.9)],
+          [(0.3, 0.0), (0.9, 0.0)]],  # The top bar drawn apart.
+    "4": [[(0.1, 0.0), (0.05, 0.55), (0.55, 0.55)], [(0.8, 0.1), (0.8, 1.0)]],  # The stem apart.
+    "1": [[(0.5, 0.15), (0.5, 1.0)], [(0.5, -0.12)]],  # A dot over it, like an i.
+}
+
+
+def known_numbers():
+    """{name: (alpha, the number it shows)}: drawings a reader of numbers must get right."""
+    with_speck = draw_number("42")
+    with_speck[20:24, with_speck.shape[1] // 2 : with_speck.shape[1] // 2 + 4] = 255
+    return {
+        "7": (draw_number("7"), "7"),
+        "12": (draw_number("12"), "12"),
+        "2026": (draw_number("2026"), "2026"),
+        "5 with a detached bar": (draw_number("5", strokes=SPLIT_STROKES), "5"),
+        "4 in two strokes": (draw_number("4", strokes=SPLIT_STROKES), "4"),
+        "1 with a dot": (draw_number("1", strokes=SPLIT_STROKES), "1"),
+        "11 close together": (draw_number("11", gap=0.1, strokes=STROKES), "11"),
+        "42 with a speck": (with_speck, "42"),
+    }
+
+
 def writer_drawing(digit, tilt_degrees, rng):
     """One writer's digit, tilted, wobbly, with a random brush -> alpha (800, 800)."""
     angle = np.deg2rad(tilt_degrees + rng.uniform(-8, 8))
@@ -57,6 +82,42 @@ def draw_strokes(strokes, canvas=800, brush=20, box=(0.3, 0.15, 0.6, 0.85)):
     left, top, width, height = (value * canvas for value in box)
     paths = [[(left + x * width, top + y * height) for x, y in stroke] for stroke in strokes]
     return _paint(paths, canvas, brush)
+
+
+def draw_number(text, height=200, gap=0.3, brush=16, strokes=WRITER):
+    """A number written with `strokes`' digits -> alpha, each digit `height` px tall.
+
+    `gap` is the space between one digit's ink and the next's, as a fraction of `height`.
+    """
+    tiles = [draw_strokes(strokes[digit], canvas=2 * height, brush=brush, box=(0.25, 0.25, 0.35, 0.5))
+             for digit in text]
+    return side_by_side(tiles, [gap * height] * (len(tiles) - 1))
+
+
+def side_by_side(alphas, gaps, margin=None):
+    """Alphas with ink -> one alpha: their inks in a row, `gaps[i]` px between ink i and i + 1.
+
+    Each ink keeps its height and is centred vertically on the row; negative gaps overlap the
+    boxes. `margin` (default: half the tallest ink) is left blank around the row.
+    """
+    crops = [_ink_crop(alpha) for alpha in alphas]
+    tallest = max(crop.shape[0] for crop in crops)
+    margin = round(tallest / 2) if margin is None else margin
+    lefts = np.concatenate([[0], np.cumsum([crop.shape[1] + gap for crop, gap in zip(crops, gaps)])])
+    lefts = np.rint(lefts - lefts.min() + margin).astype(int)
+    width = max(left + crop.shape[1] for left, crop in zip(lefts, crops)) + margin
+    canvas = np.zeros((tallest + 2 * margin, width), np.uint8)
+    for left, crop in zip(lefts, crops):
+        top = margin + (tallest - crop.shape[0]) // 2
+        region = canvas[top : top + crop.shape[0], left : left + crop.shape[1]]
+        np.maximum(region, crop, out=region)
+    return canvas
+
+
+def _ink_crop(alpha):
+    rows = np.flatnonzero(alpha.any(axis=1))
+    columns = np.flatnonzero(alpha.any(axis=0))
+    return alpha[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
 
 
 def draw_mnist(digit, canvas=800, brush=20, height=0.6, center=(0.5, 0.5)):

@@ -9,10 +9,12 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from browser import free_port
-from drawing import STROKES, draw_strokes, sketchpad
+from drawing import STROKES, draw_strokes, known_numbers, sketchpad
 from lenet.config import MODEL_DIR_ENV, PROJECT_ROOT, RUNTIME_ENV
 from lenet.inference import Classifier
-from lenet.reader import PROMPT, DigitReader
+from lenet.reader import PREVIEW_GAP, PREVIEW_SCALE, PROMPT, DigitReader
+
+KNOWN = known_numbers()
 
 
 def upload_value(value, folder):
@@ -42,6 +44,38 @@ def test_drawn_digit_is_read(app_client, tmp_path, digit):
     # Nearest-neighbour upscale: every 8x8 block is one of the model's pixels.
     blocks = shown[..., 0] if shown.ndim == 3 else shown
     assert (blocks == np.kron(blocks[::8, ::8], np.ones((8, 8), blocks.dtype))).all()
+
+
+def check_number_answer(label, preview_pixels, number):
+    """The /predict contract for a number: its label, its readings, one 28x28 input per digit."""
+    assert label["label"] == number
+    confidences = {item["label"]: item["confidence"] for item in label["confidences"]}
+    if len(number) == 1:
+        assert sorted(confidences) == [str(d) for d in range(10)]
+    else:
+        assert max(confidences, key=confidences.get) == number
+        assert all(len(reading) == len(number) and reading.isdigit() for reading in confidences)
+        assert sum(confidences.values()) <= 1 + 1e-4
+    tile = 28 * PREVIEW_SCALE
+    assert preview_pixels.shape[:2] == (tile, len(number) * (tile + PREVIEW_GAP) - PREVIEW_GAP)
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN))
+def test_known_numbers_through_the_api(app_client, tmp_path, name):
+    alpha, number = KNOWN[name]
+    label, preview = app_client.predict(upload_value(sketchpad(alpha), tmp_path), api_name="/predict")
+    check_number_answer(label, np.asarray(Image.open(preview)), number)
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN))
+def test_known_numbers_in_process(name):
+    from demo import predict
+
+    alpha, number = KNOWN[name]
+    label, preview, reading = predict(sketchpad(alpha))
+    confidences = [{"label": key, "confidence": value} for key, value in label.items()]
+    check_number_answer({"label": max(label, key=label.get), "confidences": confidences}, preview, number)
+    assert reading.label == number
 
 
 def test_blank_canvas_gets_the_prompt_and_no_preview(app_client, tmp_path):
@@ -102,9 +136,16 @@ def test_correct_saves_the_28x28_input_in_the_digit_folder(app_client, tmp_path,
     assert pixels.shape == (28, 28) and pixels.dtype == np.uint8 and pixels.max() > 200
 
 
-# Gradio's radio refuses values outside its choices itself; no choice at all reaches the app.
+def test_correct_saves_each_digit_of_a_number_in_its_folder(app_client, tmp_path, corrections_folder):
+    value = upload_value(sketchpad(KNOWN["2026"][0]), tmp_path)
+    note = app_client.predict(value, "2026", api_name="/correct")
+    for digit, count in (("2", 2), ("0", 1), ("6", 1)):
+        saved = list(corrections_folder.glob(f"{digit}/*.png"))
+        assert len(saved) == count and all(path.name in note for path in saved)
+
+
 @pytest.mark.parametrize("digit, message", [
-    ("12", "not in the list of choices"), ("", "not in the list of choices"), (None, "Pick the right digit, 0 to 9"),
+    ("12", "read as 1 digit but you typed 2"), ("", "digits 0 to 9"), (None, "digits 0 to 9"), ("x", "digits 0 to 9"),
 ])
 def test_correct_refuses_labels_outside_0_to_9(app_client, tmp_path, corrections_folder, digit, message):
     value = upload_value(sketchpad(draw_strokes(STROKES["1"])), tmp_path)

@@ -15,7 +15,7 @@ from browser import (
     draw_with_finger, draw_with_mouse, log_tail, open_app, running_app,
 )
 from lenet.config import IMAGE_SIZE
-from lenet.reader import PREVIEW_SCALE, PROMPT
+from lenet.reader import PREVIEW_GAP, PREVIEW_SCALE, PROMPT
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +23,8 @@ pytestmark = pytest.mark.browser
 ANSWER_TIMEOUT = 20_000
 SELECTED = re.compile(r"\bhighlight\b")
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
+READOUT_DIGITS = "#digit-readout .digit"
+READOUT_PROBABILITIES = "#digit-readout .probability"
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +67,24 @@ def test_mouse_drawings_are_read_and_cleared(chromium, app, tmp_path):
             # Gradio's "Clear canvas" deselects the brush; the next digit is drawn without reselecting it.
             expect(page.locator(BRUSH)).to_have_class(SELECTED)
             page.screenshot(path=tmp_path / f"mouse-{digit}-cleared.png")
+
+
+def test_a_number_drawn_with_the_mouse_is_read_digit_by_digit(chromium, app, tmp_path):
+    url, log = app
+    page = open_app(chromium, url, viewport={"width": 1280, "height": 800})
+    top_label, preview = page.locator(TOP_LABEL), page.locator(PREVIEW_IMAGE)
+    with failures_explained(page, tmp_path, log):
+        draw_with_mouse(page, "170")
+        expect(top_label).to_have_text("170", timeout=ANSWER_TIMEOUT)
+        # Each digit with its probability, and one 28x28 input per digit side by side.
+        expect(page.locator(READOUT_DIGITS)).to_have_text(["1", "7", "0"], timeout=ANSWER_TIMEOUT)
+        expect(page.locator(READOUT_PROBABILITIES)).to_have_text([re.compile(r"^\d{1,3}%$")] * 3)
+        tile = IMAGE_SIZE * PREVIEW_SCALE
+        expect(preview).to_have_js_property("naturalWidth", 3 * tile + 2 * PREVIEW_GAP, timeout=ANSWER_TIMEOUT)
+        page.screenshot(path=tmp_path / "mouse-number-read.png")
+        page.locator(CLEAR).click()
+        expect(top_label).to_have_text(PROMPT, timeout=ANSWER_TIMEOUT)
+        expect(page.locator(READOUT_DIGITS)).to_have_count(0)
 
 
 def test_finger_drawings_are_read_on_a_phone(chromium, app, tmp_path):

@@ -7,6 +7,7 @@ from PIL import Image
 from lenet import corrections
 from lenet.corrections import (
     CorrectionError, Limits, correction_limits, corrections_enabled, describe_corrections, save_correction,
+    save_number_correction,
 )
 from lenet.extra_data import ExtraDataError, load_labelled_folders, oversample
 
@@ -214,3 +215,26 @@ def test_oversampling_gives_extra_data_a_tenth_of_an_epoch():
     share = len(repeated) / (len(repeated) + 55_000)
     assert 0.09 < share < 0.11
     assert np.bincount(repeated_labels).min() == np.bincount(repeated_labels).max()
+
+
+def test_a_number_is_saved_digit_by_digit_in_each_digits_folder(tmp_path):
+    images = [a_digit_image(seed) for seed in range(4)]
+    paths = save_number_correction(images, " 2026 ", tmp_path)
+    assert [path.parent.name for path in paths] == ["2", "0", "2", "6"]
+    for path, image in zip(paths, images):
+        np.testing.assert_allclose(np.asarray(Image.open(path)) / 255, image, atol=1 / 255)
+
+
+@pytest.mark.parametrize("number, message", [
+    ("203", "read as 4 digits but you typed 3"), ("20266", "read as 4 digits but you typed 5"),
+    ("20a6", "digits 0 to 9"), ("", "digits 0 to 9"), (None, "digits 0 to 9"), ("-1", "digits 0 to 9"),
+])
+def test_a_number_that_does_not_fit_the_drawing_saves_nothing(tmp_path, number, message):
+    with pytest.raises(CorrectionError, match=message):
+        save_number_correction([a_digit_image(seed) for seed in range(4)], number, tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_blank_drawing_is_refused_as_a_number(tmp_path):
+    with pytest.raises(CorrectionError, match="Nothing is drawn"):
+        save_number_correction([], "7", tmp_path)

@@ -5,13 +5,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from drawing import STROKES, draw_strokes, sketchpad
+from drawing import STROKES, draw_strokes, known_numbers, sketchpad
 from lenet.config import CLASS_NAMES, DEFAULT_MODEL_DIR, INPUT_SHAPE
 from lenet.explain import PICTURE_TITLES, Explainer, layer_gray, look_inside, map_grid
 from lenet.export import ACTIVATION_LAYERS, KERAS_FILENAME
 from lenet.inference import Classifier
 from lenet.preprocess import to_mnist
 from lenet.reader import PREVIEW_SCALE, PROMPT
+from lenet.segment import split_digits
 from test_app import upload_value
 
 DIGITS = sorted(STROKES)
@@ -85,6 +86,17 @@ def test_a_layers_maps_share_one_scale():
 
 def test_blank_canvas_gets_the_prompt_and_no_pictures(explainer):
     assert look_inside(explainer, sketchpad(np.zeros((800, 800), np.uint8))) == (PROMPT,) + (None,) * 6
+
+
+def test_a_number_is_explained_by_the_digit_the_model_is_least_sure_of(explainer):
+    value = sketchpad(known_numbers()["2026"][0])
+    digits = split_digits(value)
+    probabilities = np.stack([explainer.classifier.predict(digit) for digit in digits])
+    unsure = int(probabilities.max(axis=1).argmin())
+    caption, first, *_ = look_inside(explainer, value)
+    assert "**2026**" in caption and f"digit {unsure + 1} of 4" in caption
+    shown = np.asarray(first)[::PREVIEW_SCALE, ::PREVIEW_SCALE]
+    np.testing.assert_array_equal(shown, np.rint(digits[unsure] * 255))
 
 
 def test_explain_api_returns_the_pictures_of_a_drawn_digit(app_client, tmp_path):

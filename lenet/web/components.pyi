@@ -1,0 +1,108 @@
+"""Gradio 6.31's sketchpad and image components, with two fixes the app needs.
+
+DigitSketchpad: Gradio decodes the drawing's files before the prediction function runs, so a
+truncated PNG, a text file named .png or a huge image would fail inside Gradio with its generic
+"error" and no hint of what to do. Checking the size before decoding also bounds time and memory.
+
+PreviewImage: gr.Image rewrites a cached picture in place each time it is returned, so under
+concurrent requests for the same drawing a download can read the file half-written ("Too little
+data for declared Content-Length"). Writing to a temporary name and renaming is atomic.
+"""
+
+import hashlib
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+from gradio.data_classes import FileData, ImageData
+from PIL import Image
+
+# Four times the canvas: larger drawings are refused before any pixel is decoded.
+MAX_SIDE = 4096
+READABLE_FORMATS = "PNG, WebP or JPEG"
+
+from gradio.events import Dependency
+
+class DigitSketchpad(gr.Sketchpad):
+    """gr.Sketchpad whose uploads are checked: unreadable or too large -> gr.Error with the reason."""
+
+    # Render with the sketchpad's own front end, exactly as gr.Sketchpad does.
+    def get_block_name(self):
+        return "imageeditor"
+
+    def get_block_class(self):
+        return "imageeditor"
+
+    def convert_and_format_image(self, file, flatten_on_white=False):
+        if file is not None:
+            check_image_file(file)
+        try:
+            return super().convert_and_format_image(file, flatten_on_white)
+        except (OSError, SyntaxError, ValueError) as error:  # PIL's ways of saying "damaged".
+            raise gr.Error(
+                f"The drawing's image file is damaged ({error}). Send a complete {READABLE_FORMATS} image.",
+                print_exception=False,
+            ) from error
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+def check_image_file(file):
+    """FileData or bytes -> None; raise gr.Error if it is not an image or larger than MAX_SIDE."""
+    source = file.path if isinstance(file, FileData) else io.BytesIO(file)
+    try:
+        with Image.open(source) as image:
+            width, height = image.size
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise gr.Error(
+            f"The drawing is not an image that can be read ({type(error).__name__}). "
+            f"Send a {READABLE_FORMATS} image.",
+            print_exception=False,
+        ) from error
+    if max(width, height) > MAX_SIDE:
+        raise gr.Error(
+            f"The drawing is {width}×{height} pixels; the limit is {MAX_SIDE}×{MAX_SIDE}. "
+            "Send a smaller image.",
+            print_exception=False,
+        )
+
+
+class PreviewImage(gr.Image):
+    """gr.Image for numpy pictures, written to Gradio's cache atomically as PNG."""
+
+    def get_block_name(self):
+        return "image"
+
+    def get_block_class(self):
+        return "image"
+
+    def postprocess(self, value):
+        if value is None:
+            return None
+        path = write_png_atomically(np.asarray(value), Path(self.GRADIO_CACHE))
+        return ImageData(path=str(path), orig_name=path.name)
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+def write_png_atomically(pixels, cache_dir):
+    """uint8 (H, W) or (H, W, C) -> path of a PNG of it under cache_dir, named by its content."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    data = buffer.getvalue()
+    folder = cache_dir / hashlib.sha256(data).hexdigest()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "image.png"
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as staging:
+        staging.write(data)
+    os.replace(staging.name, path)
+    return path
