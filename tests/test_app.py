@@ -139,9 +139,10 @@ def test_correct_saves_the_28x28_input_in_the_digit_folder(app_client, tmp_path,
 def test_correct_saves_each_digit_of_a_number_in_its_folder(app_client, tmp_path, corrections_folder):
     value = upload_value(sketchpad(KNOWN["2026"][0]), tmp_path)
     note = app_client.predict(value, "2026", api_name="/correct")
-    for digit, count in (("2", 2), ("0", 1), ("6", 1)):
+    # Both 2s are drawn with the same strokes, so they are the same 28x28 picture: stored once.
+    for digit in ("2", "0", "6"):
         saved = list(corrections_folder.glob(f"{digit}/*.png"))
-        assert len(saved) == count and all(path.name in note for path in saved)
+        assert len(saved) == 1 and saved[0].name in note
 
 
 @pytest.mark.parametrize("digit, message", [
