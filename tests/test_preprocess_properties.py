@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageDraw
 
 from lenet import preprocess
-from lenet.components import MAX_SIDE as LARGEST_CANVAS
+from lenet.web.components import MAX_SIDE as LARGEST_CANVAS
 from lenet.config import IMAGE_SIZE
 from lenet.preprocess import MAX_SIDE, InvalidImageError, to_mnist
 
