@@ -55,7 +55,7 @@ def draw_number(images, height, brush, gaps, rng):
 def timing_drawing(reader_images):
     """Digits written in a row across the app's canvas like a person's, as a sketchpad value."""
     width, height = CANVAS_SIZE
-    alpha = side_by_side([draw_mnist(image, canvas=200, brush=9, height=0.5) for image in reader_images],
+    alpha = side_by_side([draw_mnist(image, canvas=180, brush=8, height=0.5) for image in reader_images],
                          [20] * (len(reader_images) - 1), margin=0)
     canvas = np.zeros((height, width), np.uint8)
     top, left = (height - alpha.shape[0]) // 2, (width - alpha.shape[1]) // 2

@@ -49,10 +49,10 @@ def served_model_dir():
 
 # The page's sketchpad: its canvas's own resolution (not its size on screen), width x height, and
 # the brush radius in canvas pixels. Wide, for a number. After every stroke the browser exports the
-# canvas as images before sending it, and that time grows with its pixels (benchmarks/bench_browser.py):
-# 560x280 has as many pixels as the 400x400 a single digit had, and a digit drawn in it is still
-# 100+ px tall.
-CANVAS_SIZE = (560, 280)
+# canvas as images before sending it, and that time grows with its pixels (benchmarks/bench_browser.py,
+# pen-up -> answer p50: 480x240 768 ms, 560x280 905 ms, the single-digit page's 400x400 787 ms);
+# a digit drawn in 480x240 is still 150 px tall.
+CANVAS_SIZE = (480, 240)
 BRUSH_RADIUS = 9
 
 

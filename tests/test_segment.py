@@ -41,7 +41,7 @@ def test_a_speck_is_dropped_not_read_as_a_digit():
 
 def test_blank_and_bad_input_behave_like_to_mnist():
     assert split_digits(None) == []
-    assert split_digits(sketchpad(np.zeros((280, 560), np.uint8))) == []
+    assert split_digits(sketchpad(np.zeros((240, 480), np.uint8))) == []
     with pytest.raises(ValueError, match="NaN or infinite"):
         split_digits(np.full((20, 20), np.nan, np.float32))
 
@@ -94,7 +94,7 @@ def test_k_digits_apart_by_a_stroke_width_give_k_pieces_in_order(digits, height,
 @settings(max_examples=40, deadline=None)
 @given(
     digit=st.sampled_from(sorted(WRITER)),
-    canvas=st.sampled_from([(280, 560), (400, 400), (800, 800)]),
+    canvas=st.sampled_from([(240, 480), (400, 400), (800, 800)]),
     height=st.floats(0.2, 0.9),
     brush_fraction=st.floats(0.03, 0.15),
     left=st.floats(0, 1),
