@@ -44,7 +44,9 @@ MAX_BYTES_ENV, DEFAULT_MAX_BYTES = "LENET_CORRECTIONS_MAX_BYTES", 20_000_000
 HASH_DIGITS, OLD_HASH_DIGITS = 16, 8
 
 # Checking the caps and writing are one step, or concurrent requests could each pass the check.
-_saving = threading.Lock()
+# A 28x28 greyscale PNG is at most about 800 bytes (typically 200-330); the room a number needs.
+MAX_PNG_BYTES = 1024
+_saving = threading.RLock()  # Re-entrant: a number is checked, then saved digit by digit, under it.
 _indexes = {}  # resolved folder -> PngFolderIndex
 # A full folder is rescanned before refusing (its index may have missed the owner emptying it), at
 # most this often: a script hammering a full server must not make it list 10,000 files each time.
@@ -163,10 +165,10 @@ def _holds(path, data):
         return False
 
 
-def _check_room(index, new_bytes, limits):
-    """Raise CorrectionError when one more PNG of `new_bytes` would pass a limit."""
+def _check_room(index, new_bytes, limits, new_files=1):
+    """Raise CorrectionError when `new_files` more PNGs of `new_bytes` in all would pass a limit."""
     def full():
-        return index.count + 1 > limits.max_files or index.total_bytes + new_bytes > limits.max_bytes
+        return index.count + new_files > limits.max_files or index.total_bytes + new_bytes > limits.max_bytes
 
     if full() and time.monotonic() - index.scanned_at > RESCAN_FULL_SECONDS:
         index.refresh(force=True)
@@ -208,4 +210,9 @@ def save_number_correction(model_inputs, number, directory):
             f"but you typed {len(number)}: type one digit for each, or redraw it with the digits "
             "clearly apart (or touching ones joined less)."
         )
-    return [save_correction(model_input, digit, directory) for model_input, digit in zip(model_inputs, number)]
+    limits = correction_limits()
+    with _saving:
+        # Room for every digit first, so that a full folder never keeps half a number.
+        _check_room(_index(directory), len(model_inputs) * MAX_PNG_BYTES, limits, new_files=len(model_inputs))
+        return [save_correction(model_input, digit, directory, limits)
+                for model_input, digit in zip(model_inputs, number)]

@@ -238,3 +238,12 @@ def test_a_number_that_does_not_fit_the_drawing_saves_nothing(tmp_path, number, 
 def test_a_blank_drawing_is_refused_as_a_number(tmp_path):
     with pytest.raises(CorrectionError, match="Nothing is drawn"):
         save_number_correction([], "7", tmp_path)
+
+
+def test_a_number_is_saved_whole_or_not_at_all_when_the_folder_fills(tmp_path, monkeypatch):
+    monkeypatch.setenv("LENET_CORRECTIONS_MAX_FILES", "3")
+    digits = [np.eye(28, dtype=np.float32) * (k + 1) / 4 for k in range(2)]
+    save_number_correction(digits, "12", tmp_path)
+    with pytest.raises(CorrectionError, match="full"):
+        save_number_correction([np.eye(28, dtype=np.float32)[::-1]] * 2, "45", tmp_path)
+    assert sorted(path.parent.name for path in tmp_path.rglob("*.png")) == ["1", "2"]
