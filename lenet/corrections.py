@@ -44,8 +44,6 @@ MAX_BYTES_ENV, DEFAULT_MAX_BYTES = "LENET_CORRECTIONS_MAX_BYTES", 20_000_000
 HASH_DIGITS, OLD_HASH_DIGITS = 16, 8
 
 # Checking the caps and writing are one step, or concurrent requests could each pass the check.
-# A 28x28 greyscale PNG is at most about 800 bytes (typically 200-330); the room a number needs.
-MAX_PNG_BYTES = 1024
 _saving = threading.RLock()  # Re-entrant: a number is checked, then saved digit by digit, under it.
 _indexes = {}  # resolved folder -> PngFolderIndex
 # A full folder is rescanned before refusing (its index may have missed the owner emptying it), at
@@ -113,21 +111,13 @@ def save_correction(model_input, digit, directory, limits=None):
     digit = str(digit).strip() if digit is not None else ""
     if digit not in CLASS_NAMES:
         raise CorrectionError(f"Pick the right digit, 0 to 9, before saving (got {digit!r}).")
-    if model_input is None:
-        raise CorrectionError("Nothing is drawn: draw a digit before saving a correction.")
-    pixels = np.rint(np.clip(model_input, 0, 1) * 255).astype(np.uint8)
-    if pixels.shape != (IMAGE_SIZE, IMAGE_SIZE):
-        raise CorrectionError(f"Expected the 28x28 model input, got shape {pixels.shape}.")
-    limits = limits or correction_limits()
-    buffer = io.BytesIO()
-    Image.fromarray(pixels, mode="L").save(buffer, format="PNG")
-    data = buffer.getvalue()
+    data = _png(model_input)
     digest = hashlib.sha256(data).hexdigest()
+    limits = limits or correction_limits()
     folder = Path(directory) / digit
     with _saving:
         index = _index(directory)
-        duplicate = next((path for path in index.files_named_with({digest[:HASH_DIGITS], digest[:OLD_HASH_DIGITS]})
-                          if _holds(path, data)), None)
+        duplicate = _stored_copy(index, data)
         if duplicate is not None:
             if duplicate.parent == folder:
                 return duplicate
@@ -146,6 +136,25 @@ def save_correction(model_input, digit, directory, limits=None):
         os.replace(staging.name, path)
         index.added(path, len(data))
     return path
+
+
+def _png(model_input):
+    """(28, 28) float in [0, 1] -> its 8-bit greyscale PNG; CorrectionError for None or another shape."""
+    if model_input is None:
+        raise CorrectionError("Nothing is drawn: draw a digit before saving a correction.")
+    pixels = np.rint(np.clip(model_input, 0, 1) * 255).astype(np.uint8)
+    if pixels.shape != (IMAGE_SIZE, IMAGE_SIZE):
+        raise CorrectionError(f"Expected the 28x28 model input, got shape {pixels.shape}.")
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, mode="L").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _stored_copy(index, data):
+    """The path of a file in the folder that holds exactly `data`, or None."""
+    digest = hashlib.sha256(data).hexdigest()
+    names = {digest[:HASH_DIGITS], digest[:OLD_HASH_DIGITS]}
+    return next((path for path in index.files_named_with(names) if _holds(path, data)), None)
 
 
 def _index(directory):
@@ -212,7 +221,10 @@ def save_number_correction(model_inputs, number, directory):
         )
     limits = correction_limits()
     with _saving:
-        # Room for every digit first, so that a full folder never keeps half a number.
-        _check_room(_index(directory), len(model_inputs) * MAX_PNG_BYTES, limits, new_files=len(model_inputs))
+        # Room for every new picture first, so that a full folder never keeps half a number; pictures
+        # already stored (or twice in this number) take no room, as save_correction stores them once.
+        index = _index(directory)
+        new = {data for data in map(_png, model_inputs) if _stored_copy(index, data) is None}
+        _check_room(index, sum(map(len, new)), limits, new_files=len(new))
         return [save_correction(model_input, digit, directory, limits)
                 for model_input, digit in zip(model_inputs, number)]

@@ -245,5 +245,15 @@ def test_a_number_is_saved_whole_or_not_at_all_when_the_folder_fills(tmp_path, m
     digits = [np.eye(28, dtype=np.float32) * (k + 1) / 4 for k in range(2)]
     save_number_correction(digits, "12", tmp_path)
     with pytest.raises(CorrectionError, match="full"):
-        save_number_correction([np.eye(28, dtype=np.float32)[::-1]] * 2, "45", tmp_path)
+        save_number_correction([np.eye(28, dtype=np.float32)[::-1] * (k + 1) / 4 for k in range(2)], "45", tmp_path)
     assert sorted(path.parent.name for path in tmp_path.rglob("*.png")) == ["1", "2"]
+
+
+def test_a_full_folder_still_takes_a_number_it_already_holds(tmp_path, monkeypatch):
+    # Stored pictures take no new room: sending the same correction again is not refused as "full".
+    monkeypatch.setenv("LENET_CORRECTIONS_MAX_FILES", "2")
+    digits = [np.eye(28, dtype=np.float32) * (k + 1) / 4 for k in range(2)]
+    first = save_number_correction(digits, "12", tmp_path)
+    assert save_number_correction(digits, "12", tmp_path) == first
+    assert save_number_correction(digits[:1] * 2, "11", tmp_path) == [first[0]] * 2
+    assert len(list(tmp_path.rglob("*.png"))) == 2
