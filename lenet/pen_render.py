@@ -1,6 +1,7 @@
 """Draw pen trajectories the way a person draws in the app, then read them through the app's to_mnist.
 
-Each trajectory is slanted, rotated and stretched a little, scaled to a random height, placed
+Each trajectory is slanted, rotated and stretched a little (for training, also bent smoothly and
+its strokes moved apart a little: `wobble`, `stroke_shift`), scaled to a random height, placed
 anywhere on a canvas of random size and painted with a round brush of random width (varying a
 little from stroke to stroke, like a finger or a pen pressed harder). The painted layer goes
 through `lenet.preprocess.to_mnist` exactly as a sketchpad layer would, so training sees what the
@@ -27,11 +28,14 @@ class DrawingStyle:
     max_slant: float = 0.25  # horizontal shear, as in lenet/augment.py
     max_rotation_degrees: float = 8.0
     max_aspect_change: float = 0.10
+    wobble: float = 0.0  # smooth random bending of each stroke on its own, a fraction of the digit's size
+    stroke_shift: float = 0.0  # each stroke moved apart from the others, as a fraction of the size
 
     def scaled(self, strength):
         return DrawingStyle(
             self.canvas_sides, self.heights, self.brushes, self.stroke_width_jitter,
             self.max_slant * strength, self.max_rotation_degrees * strength, self.max_aspect_change * strength,
+            self.wobble * strength, self.stroke_shift * strength,
         )
 
 
@@ -66,7 +70,24 @@ def _distorted(strokes, rng, style):
     # Shear x by y (a slanted hand), then stretch, then rotate; rows are points, so transpose.
     matrix = rotation @ np.diag([aspect, 1 / aspect]) @ np.array([[1, slant], [0, 1]])
     centre = np.concatenate(strokes).mean(axis=0)
-    return [(np.asarray(stroke, np.float64) - centre) @ matrix.T for stroke in strokes]
+    points = [(np.asarray(stroke, np.float64) - centre) @ matrix.T for stroke in strokes]
+    size = max(float(np.ptp(np.concatenate(points), axis=0).max()), 1e-3)
+    if style.wobble:  # Each stroke its own bend: where strokes meet may shift, as between writers.
+        points = [p + _smooth_field(p / size, rng) * style.wobble * size for p in points]
+    if style.stroke_shift and len(points) > 1:
+        points = [p + rng.normal(0, style.stroke_shift * size, 2) for p in points]
+    return points
+
+
+def _smooth_field(points, rng, waves=3):
+    """A random smooth displacement (K, 2) at `points` (in digit sizes): a few long sine waves,
+    so neighbouring points move together and a stroke bends instead of shaking."""
+    field = np.zeros_like(points)
+    for axis in range(2):
+        for _ in range(waves):
+            frequency = rng.normal(0, 2 * np.pi, 2)  # about one period per digit size
+            field[:, axis] += rng.uniform(-1, 1) * np.sin(points @ frequency + rng.uniform(0, 2 * np.pi))
+    return field / waves
 
 
 def _paint(paths, size, brushes):

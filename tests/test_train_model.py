@@ -83,6 +83,7 @@ def test_smoke_run_writes_metadata_and_report(smoke_model, mnist):
     assert pen["md5"] == PUBLISHED_MD5 and pen["file"] == "pendigits-orig.tra"
     assert set(pen["training_writers"]).isdisjoint(pen["validation_writers"])
     assert len(pen["validation_writers"]) == train_model.PEN_VALIDATION_WRITERS
+    assert (pen["wobble"], pen["stroke_shift"]) == (train_model.PEN_WOBBLE, train_model.PEN_STROKE_SHIFT)
     assert str(PROJECT_ROOT.parent) not in json.dumps(info)
     assert f"{info['validation_pen_accuracy']:.4%}" in stdout
     for name in ("curves.png", "confusion_matrix.png", "misclassified.png"):
@@ -173,6 +174,8 @@ def test_same_seed_gives_the_same_weights(tmp_path):
         (["--pen-data", "/no/such/folder"], "folder /no/such/folder does not exist"),
         (["--pen-data", ".", "--no-pen-data"], "--pen-data and --no-pen-data contradict"),
         (["--pen-brush", "0.2", "0.1"], "MIN 0.2 is above MAX 0.1"),
+        (["--pen-wobble", "-0.1"], "--pen-wobble: must be at least 0 and below 1"),
+        (["--pen-stroke-shift", "1.5"], "--pen-stroke-shift: must be at least 0 and below 1"),
         (["--export-only"], "--export-only needs --init-from PATH"),
     ],
 )
@@ -187,7 +190,7 @@ def test_help_states_every_default():
     result = run_trainer("--help")
     for flag in ("--epochs", "--batch-size", "--learning-rate", "--seed", "--variant", "--augment",
                  "--data-dir", "--output", "--limit", "--pen-data", "--pen-share", "--pen-variants",
-                 "--pen-brush", "--pen-validation-writers"):
+                 "--pen-brush", "--pen-wobble", "--pen-stroke-shift", "--pen-validation-writers"):
         assert flag in result.stdout
     assert result.stdout.count("(default:") >= 9
 
