@@ -17,7 +17,7 @@ from lenet.corrections import (
 from lenet.explain import PICTURE_TITLES, Explainer, look_inside
 from lenet.inference import Classifier, ModelLoadError
 from lenet.preprocess import InvalidImageError
-from lenet.reader import PROMPT, DigitReader, describe_model
+from lenet.reader import PROMPT, DigitReader, describe_model, is_cleared
 from lenet.segment import split_digits
 from lenet.web.components import DigitSketchpad, PreviewImage
 from lenet.web.readout import digit_readout
@@ -44,6 +44,19 @@ def predict(drawing):
     except InvalidImageError as error:
         raise gr.Error(f"Could not read that drawing: {error}.") from error
     return reading.confidences(), reading.preview(), reading
+
+
+def settle_answer(reading, drawing):
+    """After each answer, with the canvas as it is now -> (per-digit readout, label, preview, reading).
+
+    A stroke's canvas export can land after "Clear canvas" (it takes a second in software WebGL), so
+    the answer to the old drawing arrives last and would stay over a blank canvas. This step runs
+    after every answer: on a cleared canvas it shows the prompt; otherwise only the readout changes.
+    """
+    if is_cleared(drawing):
+        _, _, blank = predict(None)
+        return digit_readout(blank), PROMPT, None, blank
+    return digit_readout(reading), gr.skip(), gr.skip(), gr.skip()
 
 
 def correct(drawing, number):
@@ -132,9 +145,10 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
         predict, inputs=sketchpad, outputs=[label, preview, reading], api_name="predict",
         trigger_mode="always_last", show_progress="hidden",
     )
-    # Each digit with its probability, from the reading just made: no second model call.
-    prediction.then(digit_readout, inputs=reading, outputs=readout, api_visibility="private",
-                    show_progress="hidden")
+    # Each digit with its probability, from the reading just made (no second model call), and the
+    # prompt instead if the canvas was cleared while this answer was on its way.
+    prediction.then(settle_answer, inputs=[reading, sketchpad], outputs=[readout, label, preview, reading],
+                    api_visibility="private", show_progress="hidden")
     # Explaining starts once the answer is out, so it never delays it; one explanation at a time
     # leaves the second core to predictions.
     explained = dict(outputs=[inside_caption, *inside_pictures], show_progress="hidden",

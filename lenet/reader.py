@@ -100,6 +100,15 @@ class DigitReader:
         return Reading(model_inputs, self.classifier.predict_batch(model_inputs))
 
 
+def is_cleared(drawing):
+    """Whether a sketchpad value is the canvas emptied by "Clear canvas" (or no value at all): no
+    background, no layers, no composite. A canvas with strokes erased still has its layer: not this."""
+    if drawing is None:
+        return True
+    return (isinstance(drawing, dict) and drawing.get("background") is None
+            and not drawing.get("layers") and drawing.get("composite") is None)
+
+
 # How the page names the runtime serving the model, when it is not the SavedModel.
 RUNTIME_NAMES = {"litert": "LiteRT (lenet5.tflite)", "onnx": "ONNX Runtime (lenet5.onnx)"}
 

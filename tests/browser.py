@@ -24,6 +24,7 @@ BRUSH = '#sketchpad button[aria-label="Brush"]'
 CLEAR = '#sketchpad button[aria-label="Clear canvas"]'
 TOP_LABEL = '#probabilities [data-testid="label-output-value"]'
 PREVIEW_IMAGE = "#model-input img"
+ZOOM = "#sketchpad .zoom-number [role=button]"  # The zoom shown over the canvas, e.g. "137%".
 
 # Gradio fits the white drawing area (CANVAS_SIZE's shape) into the canvas element, 30 px from its edges.
 AREA_MARGIN = 30

@@ -7,7 +7,7 @@ import pytest
 
 from drawing import known_numbers, sketchpad
 from lenet.config import CLASS_NAMES
-from lenet.reader import PREVIEW_GAP, PREVIEW_SCALE, PROMPT, DigitReader, Reading, top_readings
+from lenet.reader import PREVIEW_GAP, PREVIEW_SCALE, PROMPT, DigitReader, Reading, is_cleared, top_readings
 
 
 def random_probabilities(digits, seed):
@@ -42,6 +42,15 @@ def test_blank_reading_prompts_and_has_no_preview():
     blank = Reading(np.zeros((0, 28, 28), np.float32), np.zeros((0, 10), np.float32))
     assert blank.is_blank and blank.label == PROMPT and blank.confidences() == PROMPT
     assert blank.preview() is None and blank.digits() == []
+
+
+def test_only_a_cleared_canvas_counts_as_cleared():
+    assert is_cleared(None) and is_cleared({"background": None, "layers": [], "composite": None})
+    # Strokes erased leave an empty layer: that is a drawing (read as blank), not a cleared canvas.
+    empty_layer = np.zeros((240, 480, 4), np.uint8)
+    assert not is_cleared({"background": None, "layers": [empty_layer], "composite": None})
+    assert not is_cleared(sketchpad(np.zeros((240, 480), np.uint8)))
+    assert not is_cleared(np.zeros((28, 28), np.float32))
 
 
 def test_preview_shows_each_input_side_by_side_in_reading_order():
