@@ -54,8 +54,8 @@ def settle_answer(reading, drawing):
     after every answer: on a cleared canvas it shows the prompt; otherwise only the readout changes.
     """
     if is_cleared(drawing):
-        _, _, blank = predict(None)
-        return digit_readout(blank), PROMPT, None, blank
+        blank = reader.read(None)
+        return digit_readout(blank), blank.confidences(), blank.preview(), blank
     return digit_readout(reading), gr.skip(), gr.skip(), gr.skip()
 
 

@@ -111,9 +111,12 @@ def save_correction(model_input, digit, directory, limits=None):
     digit = str(digit).strip() if digit is not None else ""
     if digit not in CLASS_NAMES:
         raise CorrectionError(f"Pick the right digit, 0 to 9, before saving (got {digit!r}).")
-    data = _png(model_input)
+    return _store(_png(model_input), digit, directory, limits or correction_limits())
+
+
+def _store(data, digit, directory, limits):
+    """A PNG's bytes under directory/digit/, once (see save_correction) -> its path."""
     digest = hashlib.sha256(data).hexdigest()
-    limits = limits or correction_limits()
     folder = Path(directory) / digit
     with _saving:
         index = _index(directory)
@@ -224,7 +227,7 @@ def save_number_correction(model_inputs, number, directory):
         # Room for every new picture first, so that a full folder never keeps half a number; pictures
         # already stored (or twice in this number) take no room, as save_correction stores them once.
         index = _index(directory)
-        new = {data for data in map(_png, model_inputs) if _stored_copy(index, data) is None}
+        pictures = [_png(model_input) for model_input in model_inputs]
+        new = {data for data in pictures if _stored_copy(index, data) is None}
         _check_room(index, sum(map(len, new)), limits, new_files=len(new))
-        return [save_correction(model_input, digit, directory, limits)
-                for model_input, digit in zip(model_inputs, number)]
+        return [_store(data, digit, directory, limits) for data, digit in zip(pictures, number)]

@@ -1,11 +1,11 @@
 """Pen trajectories drawn like a person draws in the app, and read back through the app's to_mnist."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from lenet.config import SHARED_PENDIGITS_DIR
-from dataclasses import replace
-
 from lenet.pen_render import DEFAULT_STYLE, as_sketchpad_layer, draw_trajectory, render_digits
 from lenet.pendigits import PenDigit, load_pendigits, writer_split
 from lenet.preprocess import to_mnist
