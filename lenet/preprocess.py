@@ -82,14 +82,15 @@ def to_mnist(drawing):
     return ink_to_mnist(ink)
 
 
-def ink_to_mnist(ink, canvas_shape=None):
+def ink_to_mnist(ink, canvas_shape=None, found=None):
     """uint8 (H, W) ink -> float32 (28, 28) in [0, 1] like MNIST; None if only specks or a dot.
 
     `canvas_shape` is the (H, W) of the canvas the ink was cut from (default: the ink's own), so
     a piece of a drawing (one digit of a number) is judged for specks and fill like the whole.
+    `found` is find_ink(ink), when the caller has it already.
     """
     canvas_height, canvas_width = canvas_shape or ink.shape
-    found = find_ink(ink)
+    found = find_ink(ink) if found is None else found
     if found is None:
         return None
     level, box = found

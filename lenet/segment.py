@@ -55,24 +55,26 @@ def split_digits(drawing):
     Accepts what `preprocess.to_mnist` accepts and raises its InvalidImageError likewise.
     """
     ink = ink_map(drawing)
-    if ink is None:
+    found = None if ink is None else find_ink(ink)
+    if found is None:
         return []
-    inks = digit_inks(ink)
+    inks = digit_inks(ink, found)
     if len(inks) > 1:
         digits = [digit for digit in (ink_to_mnist(piece, ink.shape) for piece in inks) if digit is not None]
         if len(digits) > 1:
             return digits
     # One digit, or one with specks beside it: read the whole drawing, exactly as a single digit.
-    whole = ink_to_mnist(ink)
+    whole = ink_to_mnist(ink, found=found)
     return [] if whole is None else [whole]
 
 
-def digit_inks(ink):
+def digit_inks(ink, found=None):
     """uint8 (H, W) ink -> one uint8 ink crop per digit, left to right; [ink] if one digit or unsure.
 
     Each crop holds its digit's ink alone: ink of the other digits inside its box is cleared.
+    `found` is find_ink(ink), when the caller has it already.
     """
-    found = find_ink(ink)
+    found = find_ink(ink) if found is None else found
     if found is None:
         return [ink]
     level, (top, bottom, left, right) = found
