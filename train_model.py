@@ -30,7 +30,13 @@ from lenet.data import MnistFormatError, dataset_checksums, default_data_dir, lo
 from lenet.export import KERAS_FILENAME, ExportError, export_again, export_and_check  # noqa: E402
 from lenet.export_check import ExportCheckError  # noqa: E402
 from lenet.pen_render import DEFAULT_STYLE, render_digits  # noqa: E402
-from lenet.pendigits import PenDigitsFormatError, default_pen_data_dir, load_pendigits, writer_split  # noqa: E402
+from lenet.pendigits import (  # noqa: E402
+    PenDigitsFormatError,
+    WriterSplitError,
+    default_pen_data_dir,
+    load_pendigits,
+    writer_split,
+)
 from lenet.selection import KeepBestOnBothPopulations  # noqa: E402
 from lenet.extra_data import ExtraDataError, load_labelled_folders, oversample  # noqa: E402
 from lenet.inference import ModelLoadError  # noqa: E402
@@ -111,6 +117,13 @@ def fraction(text):
     return value
 
 
+def writer_ids(text):
+    try:
+        return [positive_int(part) for part in text.split(",")]
+    except (ValueError, argparse.ArgumentTypeError):
+        raise argparse.ArgumentTypeError(f"must be writer ids separated by commas, like 3,7,12; got {text}") from None
+
+
 def existing_dir(text):
     if not Path(text).is_dir():
         raise argparse.ArgumentTypeError(f"folder {text} does not exist")
@@ -164,6 +177,10 @@ def parse_args(argv=None):
     parser.add_argument("--pen-validation-writers", type=positive_int, default=PEN_VALIDATION_WRITERS,
                         help=f"pen writers held out whole for validation and model selection "
                              f"(default: {PEN_VALIDATION_WRITERS})")
+    parser.add_argument("--pen-held-out-writers", type=writer_ids, metavar="W,W,...",
+                        help="hold out these pen writers (ids 1-30, comma-separated) instead of "
+                             "--pen-validation-writers picked at random: benchmarks/bench_pen_writers.py "
+                             "holds out each group of writers in turn")
     parser.add_argument("--output", default=str(DEFAULT_MODEL_DIR),
                         help="SavedModel folder, replaced only if training succeeds (default: saved_model)")
     parser.add_argument("--limit", type=positive_int, default=None,
@@ -285,7 +302,8 @@ def load_pen_data(args):
     digits = load_pendigits(args.pen_data)
     if args.limit:
         digits = replace(digits, digits=digits.digits[: args.limit])  # The file mixes writers and digits.
-    train_indices, validation_indices, held_out = writer_split(digits, args.pen_validation_writers, args.seed)
+    held_out_writers = args.pen_held_out_writers or args.pen_validation_writers
+    train_indices, validation_indices, held_out = writer_split(digits, held_out_writers, args.seed)
     pick = lambda indices: [digits.digits[index] for index in indices]  # noqa: E731
     trajectories = tuple(pick(train_indices))
     train = draw_pen_training(trajectories, args, args.pen_brush)
@@ -469,7 +487,8 @@ def main(argv=None):
         if summary:
             print(f"Search summary in {Path(args.output) / SUMMARY_MARKDOWN}; "
                   f"trials kept in {summary['tune_dir']}.")
-    except (MnistFormatError, PenDigitsFormatError, ExtraDataError, OutputNotWritableError, SearchError) as error:
+    except (MnistFormatError, PenDigitsFormatError, WriterSplitError, ExtraDataError, OutputNotWritableError,
+            SearchError) as error:
         sys.exit(f"error: {error}")
     except (ExportError, ExportCheckError, ModelLoadError) as error:
         sys.exit(f"error: {error}\n{args.output} was left as it was.")

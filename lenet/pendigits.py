@@ -30,6 +30,10 @@ class PenDigitsFormatError(ValueError):
     """A pen-digits file is missing, truncated or not in the UNIPEN format this reader expects."""
 
 
+class WriterSplitError(ValueError):
+    """The writers asked to be held out cannot be: too many, none, or ids the file does not have."""
+
+
 @dataclass(frozen=True)
 class PenDigit:
     """One digit as drawn: its label, its writer (1-30) and its strokes, each float32 (K, 2) x, y.
@@ -196,14 +200,23 @@ def _to_image_coordinates(strokes):
 def writer_split(pen_digits, held_out_writers, seed):
     """Hold out whole writers: (train indices, validation indices, sorted held-out writer ids).
 
-    Never random samples: a writer's digits look alike, so a sample split would flatter the model.
+    `held_out_writers` is how many to pick at random with `seed`, or a list of the writer ids
+    themselves (to hold out each group of writers in turn). Never random samples: a writer's
+    digits look alike, so a sample split would flatter the model.
     """
     writers = pen_digits.writers
     all_writers = np.unique(writers)
-    if not 0 < held_out_writers < len(all_writers):
-        raise ValueError(f"can hold out 1 to {len(all_writers) - 1} of {len(all_writers)} writers, "
-                         f"not {held_out_writers}")
-    held_out = np.sort(np.random.default_rng(seed).choice(all_writers, held_out_writers, replace=False))
+    if isinstance(held_out_writers, (int, np.integer)):
+        if not 0 < held_out_writers < len(all_writers):
+            raise WriterSplitError(f"can hold out 1 to {len(all_writers) - 1} of {len(all_writers)} writers, "
+                             f"not {held_out_writers}")
+        held_out = np.sort(np.random.default_rng(seed).choice(all_writers, held_out_writers, replace=False))
+    else:
+        held_out = np.unique(np.asarray(held_out_writers, dtype=all_writers.dtype))
+        unknown = np.setdiff1d(held_out, all_writers)
+        if len(unknown) or not 0 < len(held_out) < len(all_writers):
+            raise WriterSplitError(f"the writers to hold out must be some, not all, of {all_writers.min()}-"
+                             f"{all_writers.max()}; got {', '.join(map(str, held_out_writers)) or 'none'}")
     validation = np.isin(writers, held_out)
     return np.flatnonzero(~validation), np.flatnonzero(validation), held_out.tolist()
 

@@ -11,7 +11,8 @@ from ncompress import compressed_by_ncompress
 from lenet import config
 from lenet.config import SHARED_PENDIGITS_DIR
 from lenet.pendigits import (
-    PUBLISHED_MD5, PenDigitsFormatError, load_pendigits, parse_unipen, read_pendigits_file, writer_split,
+    PUBLISHED_MD5, PenDigitsFormatError, WriterSplitError, load_pendigits, parse_unipen, read_pendigits_file,
+    writer_split,
 )
 
 HEADER = '.INCLUDE dene.doc\n\n.LEXICON "0" "1" "2" "3" "4" "5" "6" "7" "8" "9"\n.HIERARCHY DIGIT\n\n'
@@ -95,8 +96,20 @@ def test_writer_split_never_shares_a_writer():
     assert set(digits.writers[train]).isdisjoint(digits.writers[validation])
     assert set(digits.writers[validation]) == set(held_out)
     assert writer_split(digits, 5, seed=1)[2] == held_out  # Reproducible from the seed.
-    with pytest.raises(ValueError, match="can hold out 1 to 29 of 30 writers"):
+    with pytest.raises(WriterSplitError, match="can hold out 1 to 29 of 30 writers"):
         writer_split(digits, 30, seed=1)
+
+
+def test_writer_split_holds_out_the_writers_named():
+    text = HEADER + "".join(segment(i, i % 10, 1 + i % 30, ONE) for i in range(300))
+    digits = read_pendigits_from_text(text)
+    train, validation, held_out = writer_split(digits, [7, 3, 12], seed=1)
+    assert held_out == [3, 7, 12]
+    assert set(digits.writers[validation]) == {3, 7, 12} and len(validation) == 30
+    assert not set(digits.writers[train]) & {3, 7, 12}
+    for wrong in ([31], [], list(range(1, 31))):
+        with pytest.raises(WriterSplitError, match="writers to hold out must be some, not all, of 1-30"):
+            writer_split(digits, wrong, seed=1)
 
 
 def read_pendigits_from_text(text):

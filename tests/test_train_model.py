@@ -176,6 +176,8 @@ def test_same_seed_gives_the_same_weights(tmp_path):
         (["--pen-brush", "0.2", "0.1"], "MIN 0.2 is above MAX 0.1"),
         (["--pen-wobble", "-0.1"], "--pen-wobble: must be at least 0 and below 1"),
         (["--pen-stroke-shift", "1.5"], "--pen-stroke-shift: must be at least 0 and below 1"),
+        (["--pen-held-out-writers", "3,x"], "must be writer ids separated by commas, like 3,7,12; got 3,x"),
+        (["--pen-held-out-writers", "0"], "must be writer ids separated by commas"),
         (["--export-only"], "--export-only needs --init-from PATH"),
     ],
 )
@@ -316,6 +318,17 @@ def test_no_pen_data_is_the_mnist_only_path(tmp_path, mnist):
     direct, _, _ = train_model.train(args, x_train[:600], y_train[:600])
     for saved, trained in zip(keras.models.load_model(output / KERAS_FILENAME).get_weights(), direct.get_weights()):
         np.testing.assert_array_equal(saved, trained)
+
+
+def test_writers_that_cannot_be_held_out_get_a_clear_error_and_the_model_kept(tmp_path):
+    output = fake_previous_model(tmp_path / "model")
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(output, snapshot)
+    result = run_trainer("--pen-held-out-writers", "31", "--limit", "300", "--epochs", "1", "--output", str(output))
+    assert result.returncode != 0
+    assert "error: the writers to hold out must be some, not all, of 1-30; got 31" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert_unchanged(output, snapshot)
 
 
 def test_a_damaged_pen_data_file_is_named_and_the_model_kept(tmp_path):
