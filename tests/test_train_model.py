@@ -320,13 +320,20 @@ def test_no_pen_data_is_the_mnist_only_path(tmp_path, mnist):
         np.testing.assert_array_equal(saved, trained)
 
 
-def test_writers_that_cannot_be_held_out_get_a_clear_error_and_the_model_kept(tmp_path):
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--pen-held-out-writers", "31"], "error: the writers to hold out must be some, not all, of 1-30; got 31"),
+        (["--pen-validation-writers", "30"], "error: can hold out 1 to 29 of 30 writers, not 30"),
+    ],
+)
+def test_writers_that_cannot_be_held_out_get_a_clear_error_and_the_model_kept(tmp_path, flags, message):
     output = fake_previous_model(tmp_path / "model")
     snapshot = tmp_path / "snapshot"
     shutil.copytree(output, snapshot)
-    result = run_trainer("--pen-held-out-writers", "31", "--limit", "300", "--epochs", "1", "--output", str(output))
+    result = run_trainer(*flags, "--limit", "300", "--epochs", "1", "--output", str(output))
     assert result.returncode != 0
-    assert "error: the writers to hold out must be some, not all, of 1-30; got 31" in result.stderr
+    assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert_unchanged(output, snapshot)
 
