@@ -209,14 +209,14 @@ def writer_split(pen_digits, held_out_writers, seed):
     if isinstance(held_out_writers, (int, np.integer)):
         if not 0 < held_out_writers < len(all_writers):
             raise WriterSplitError(f"can hold out 1 to {len(all_writers) - 1} of {len(all_writers)} writers, "
-                             f"not {held_out_writers}")
+                                   f"not {held_out_writers}")
         held_out = np.sort(np.random.default_rng(seed).choice(all_writers, held_out_writers, replace=False))
     else:
         held_out = np.unique(np.asarray(held_out_writers, dtype=all_writers.dtype))
         unknown = np.setdiff1d(held_out, all_writers)
         if len(unknown) or not 0 < len(held_out) < len(all_writers):
             raise WriterSplitError(f"the writers to hold out must be some, not all, of {all_writers.min()}-"
-                             f"{all_writers.max()}; got {', '.join(map(str, held_out_writers)) or 'none'}")
+                                   f"{all_writers.max()}; got {', '.join(map(str, held_out_writers)) or 'none'}")
     validation = np.isin(writers, held_out)
     return np.flatnonzero(~validation), np.flatnonzero(validation), held_out.tolist()
 

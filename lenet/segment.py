@@ -68,15 +68,12 @@ def split_digits(drawing):
     return [] if whole is None else [whole]
 
 
-def digit_inks(ink, found=None):
-    """uint8 (H, W) ink -> one uint8 ink crop per digit, left to right; [ink] if one digit or unsure.
+def digit_inks(ink, found):
+    """uint8 (H, W) ink and its find_ink(ink) (not None) -> one uint8 ink crop per digit, left to
+    right; [ink] if one digit or unsure.
 
     Each crop holds its digit's ink alone: ink of the other digits inside its box is cleared.
-    `found` is find_ink(ink), when the caller has it already.
     """
-    found = find_ink(ink) if found is None else found
-    if found is None:
-        return [ink]
     level, (top, bottom, left, right) = found
     crop = ink[top:bottom, left:right]
     factor = max(1, (bottom - top) // SEGMENT_ROWS)
