@@ -3,9 +3,11 @@
 Rows: MNIST test (as published); freehand MNIST (test digits retraced with a brush on an 800 px
 canvas, as bench_freehand.py draws them, through the app's preprocessing); pen drawings of the
 held-out pen writers (the trainer's default writer split, drawn as in the app, through the same
-preprocessing). Then the recall of each digit per population, so the weak digits show.
+preprocessing); scans cropped tight (test digits stored as USPS and Semeion store their scans: the
+ink box stretched to fill 16x16, dark on white, through the same preprocessing). Then the recall of
+each digit per population, so the weak digits show.
 
-    python benchmarks/bench_populations.py [--baseline-dir DIR] [--freehand 2000] [--pen-variants 3]
+    python benchmarks/bench_populations.py [--baseline-dir DIR] [--freehand 2000] [--pen-variants 3] [--scans 2000]
 
 The MNIST-only model is trained once into --baseline-dir with `python train_model.py --no-pen-data`
 when that folder holds no model (about 2.5 min on 2 cores).
@@ -27,6 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from bench_freehand import random_drawing  # noqa: E402
+from drawing import tight_crop  # noqa: E402
 from lenet.config import DEFAULT_MODEL_DIR, NUM_CLASSES  # noqa: E402
 from lenet.data import load_mnist  # noqa: E402
 from lenet.inference import Classifier  # noqa: E402
@@ -38,16 +41,14 @@ from train_model import PEN_VALIDATION_WRITERS, SEED  # noqa: E402
 BASELINE_DIR = ROOT / "benchmarks" / "results" / "mnist_only_model"
 
 
-def populations(freehand_count, pen_variants, seed):
+def populations(freehand_count, pen_variants, scan_count, seed):
     """{name: (float32 (N, 28, 28) model inputs, uint8 (N,) labels)}, each as the app would feed the model."""
     _, (x_test, y_test) = load_mnist()
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(x_test), size=freehand_count, replace=False)
-    freehand = []
-    for index in chosen:
-        image = to_mnist(random_drawing(x_test[index], rng)[0])
-        # A drawing the app calls blank counts as a miss: an all-zero input reads as no digit here.
-        freehand.append(image if image is not None else np.zeros((28, 28), np.float32))
+    freehand = [as_model_input(random_drawing(x_test[index], rng)[0]) for index in chosen]
+    scanned = rng.choice(len(x_test), size=scan_count, replace=False)
+    scans = [as_model_input(tight_crop(x_test[index])) for index in scanned]
     pen = load_pendigits()
     _, validation, writers = writer_split(pen, PEN_VALIDATION_WRITERS, SEED)
     # Drawn with another seed than the trainer's validation drawings: new brushes, sizes, places.
@@ -57,7 +58,15 @@ def populations(freehand_count, pen_variants, seed):
         f"freehand MNIST ({freehand_count} redrawn)": (np.stack(freehand), y_test[chosen]),
         f"pen, held-out writers {','.join(map(str, writers))} ({len(pen_labels)} drawings)":
             (pen_images / np.float32(255), pen_labels),
+        f"scans cropped tight ({scan_count} test digits, 16x16)": (np.stack(scans), y_test[scanned]),
     }
+
+
+def as_model_input(drawing):
+    """Drawing -> what the app feeds the model; a drawing it calls blank counts as a miss: all zeros
+    read as no digit here."""
+    image = to_mnist(drawing)
+    return image if image is not None else np.zeros((28, 28), np.float32)
 
 
 def recalls(classifier, images, labels):
@@ -84,6 +93,7 @@ def main():
     parser.add_argument("--freehand", type=int, default=2000, help="MNIST test digits redrawn (default: 2000)")
     parser.add_argument("--pen-variants", type=int, default=3,
                         help="drawings of each held-out pen trajectory (default: 3)")
+    parser.add_argument("--scans", type=int, default=2000, help="MNIST test digits cropped tight (default: 2000)")
     parser.add_argument("--seed", type=int, default=0, help="picks and draws the digits (default: 0)")
     args = parser.parse_args()
 
@@ -91,7 +101,7 @@ def main():
     ensure_baseline(baseline_dir)
     models = {"committed": Classifier(args.model_dir), "MNIST-only recipe": Classifier(baseline_dir)}
     started = time.perf_counter()
-    data = populations(args.freehand, args.pen_variants, args.seed)
+    data = populations(args.freehand, args.pen_variants, args.scans, args.seed)
     print(f"Drew the populations in {time.perf_counter() - started:.0f} s.\n")
 
     results = {(population, name): recalls(model, *data[population])

@@ -54,17 +54,21 @@ def split_digits(drawing):
 
     Accepts what `preprocess.to_mnist` accepts and raises its InvalidImageError likewise.
     """
-    ink = ink_map(drawing)
-    found = None if ink is None else find_ink(ink)
+    drawn = ink_map(drawing)
+    if drawn is None:
+        return []
+    ink, on_canvas = drawn
+    found = find_ink(ink)
     if found is None:
         return []
     inks = digit_inks(ink, found)
     if len(inks) > 1:
-        digits = [digit for digit in (ink_to_mnist(piece, ink.shape) for piece in inks) if digit is not None]
+        digits = [digit for digit in (ink_to_mnist(piece, ink.shape, on_canvas=on_canvas) for piece in inks)
+                  if digit is not None]
         if len(digits) > 1:
             return digits
     # One digit, or one with specks beside it: read the whole drawing, exactly as a single digit.
-    whole = ink_to_mnist(ink, found=found)
+    whole = ink_to_mnist(ink, found=found, on_canvas=on_canvas)
     return [] if whole is None else [whole]
 
 

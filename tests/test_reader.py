@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from drawing import known_numbers, sketchpad
+from drawing import known_numbers, sketchpad, tight_crop
 from lenet.config import CLASS_NAMES
 from lenet.reader import PREVIEW_GAP, PREVIEW_SCALE, PROMPT, DigitReader, Reading, is_cleared, top_readings
 
@@ -73,3 +73,12 @@ def test_a_drawing_is_read_with_one_model_call(classifier):
 
     reading = DigitReader(Counting()).read(sketchpad(known_numbers()["2026"][0]))
     assert reading.label == "2026" and calls == [4]
+
+
+def test_digits_cropped_tight_like_scans_are_read(classifier, mnist):
+    _, (x_test, y_test) = mnist
+    reader = DigitReader(classifier)
+    labels = [reader.read(tight_crop(image)).label for image in x_test[:500]]
+    # Measured 2026-12-04 on these 500: 94.0% (before pictures were told apart from canvases, 9.6%
+    # were called blank: 87.8%). Most misses are 1s, which stretching to a square makes blobs.
+    assert np.mean(np.array(labels) == y_test[:500].astype(str)) > 0.9
