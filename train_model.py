@@ -42,6 +42,7 @@ from lenet.extra_data import ExtraDataError, load_labelled_folders, oversample  
 from lenet.inference import ModelLoadError  # noqa: E402
 from lenet.model import VARIANTS, build_model  # noqa: E402
 from lenet.report import write_training_report  # noqa: E402
+from lenet.scans import SIDES as SCAN_SIDES, THRESHOLDED_SHARE, scan_copies, with_scan_copies  # noqa: E402
 from lenet.stopping import stop_training_on_signals  # noqa: E402
 from lenet.training import (  # noqa: E402
     as_app_sees_them,
@@ -83,6 +84,11 @@ PEN_BRUSH = DEFAULT_STYLE.brushes  # Brush diameter as a fraction of the digit's
 # writers better (README, Retraining). Validation drawings stay as drawn.
 PEN_WOBBLE = 0.08
 PEN_STROKE_SHIFT = 0.03
+# Copies of this share of the MNIST training digits, and of the pen drawings, stored as scanned sets
+# store digits (lenet/scans.py: the ink box stretched to a small square), teach the shapes of scans
+# that users upload (README, Retraining).
+MNIST_SCANS = 0.10
+PEN_SCANS = 0.25
 TUNE_DIR = PROJECT_ROOT / "tuning"  # Git-ignored; keeps searches resumable.
 # What --tune searches, starting from this recipe; flags that set these by hand are ignored then.
 RECIPE = {"variant": VARIANT, "learning_rate": LEARNING_RATE, "batch_size": BATCH_SIZE,
@@ -174,6 +180,12 @@ def parse_args(argv=None):
     parser.add_argument("--pen-stroke-shift", type=fraction, default=PEN_STROKE_SHIFT,
                         help=f"random offset of each stroke of a several-stroke digit, as a fraction of "
                              f"its size (default: {PEN_STROKE_SHIFT})")
+    parser.add_argument("--mnist-scans", type=fraction, default=MNIST_SCANS,
+                        help=f"add copies of this share of the MNIST training digits stored as scanned sets "
+                             f"store them, the ink box stretched to a 12-20 px square; 0 adds none "
+                             f"(default: {MNIST_SCANS})")
+    parser.add_argument("--pen-scans", type=fraction, default=PEN_SCANS,
+                        help=f"the same for this share of the pen training drawings (default: {PEN_SCANS})")
     parser.add_argument("--pen-validation-writers", type=positive_int, default=PEN_VALIDATION_WRITERS,
                         help=f"pen writers held out whole for validation and model selection "
                              f"(default: {PEN_VALIDATION_WRITERS})")
@@ -243,6 +255,9 @@ def train(args, x_train, y_train, callbacks=(), extra=None, pen=None):
     on the held-out pen writers; the model returned is then the epoch best on both.
     """
     (x_fit, y_fit), (x_val, y_val) = split_validation(x_train, y_train, VALIDATION_FRACTION, args.seed)
+    mnist_count = len(x_fit)
+    x_fit, y_fit = with_scans(x_fit, y_fit, args, pen)
+    scan_count = len(x_fit) - mnist_count
     if extra is not None:
         extra_images, extra_labels = oversample(*extra, base_count=len(x_fit), seed=args.seed)
         x_fit, y_fit = np.concatenate([x_fit, extra_images]), np.concatenate([y_fit, extra_labels])
@@ -252,6 +267,7 @@ def train(args, x_train, y_train, callbacks=(), extra=None, pen=None):
     strength = args.augment_strength if args.augment else 0.0
     print(f"LeNet-5 ({args.variant}{', fine-tuned from ' + args.init_from if args.init_from else ''}): "
           f"{model.count_params():,} parameters; training on {len(x_fit):,} images"
+          f"{f' ({scan_count:,} of them scan copies)' if scan_count else ''}"
           f"{f' ({len(extra[1]):,} extra, repeated)' if extra is not None else ''}, "
           f"validating on {len(x_val):,}.")
     selection = None
@@ -315,8 +331,22 @@ def load_pen_data(args):
               "origin": _relative_name(folder) if folder else "UCI download (Keras cache)",
               "training_writers": writers, "validation_writers": held_out,
               "variants": args.pen_variants, "share": args.pen_share, "brush": list(args.pen_brush),
-              "wobble": args.pen_wobble, "stroke_shift": args.pen_stroke_shift}
+              "wobble": args.pen_wobble, "stroke_shift": args.pen_stroke_shift, "scan_copies": args.pen_scans}
     return PenData(train, validation, writers, held_out, source, trajectories)
+
+
+def with_scans(x_fit, y_fit, args, pen):
+    """MNIST training digits plus scan copies of args.mnist_scans of them and of args.pen_scans of the
+    pen training drawings (lenet/scans.py). The copies join MNIST's side of every batch, so
+    --pen-share stays the share of pen drawings as drawn."""
+    started = time.perf_counter()
+    images, labels = with_scan_copies(x_fit, y_fit, args.mnist_scans, args.seed)
+    if pen is not None and args.pen_scans > 0:
+        pen_images, pen_labels = scan_copies(*pen.train, args.pen_scans, args.seed + 1)
+        images, labels = np.concatenate([images, pen_images]), np.concatenate([labels, pen_labels])
+    if len(images) > len(x_fit):
+        print(f"Made {len(images) - len(x_fit):,} scan copies in {time.perf_counter() - started:.0f} s.")
+    return images, labels
 
 
 def draw_pen_training(trajectories, args, brush):
@@ -357,7 +387,7 @@ def metadata(args, model, history, seconds, test_accuracy, app_view_accuracy, ch
         both = history["val_both_accuracy"]
         kept = len(both) - 1 - int(np.argmax(both[::-1]))  # Ties go to the later epoch, as selected.
     data = {"mnist": {"origin": _relative_name(data_source) if isinstance(data_source, Path) else data_source,
-                      "md5": checksums}}
+                      "md5": checksums, "scan_copies": args.mnist_scans}}
     if pen is not None:
         data["pendigits"] = pen.source
     info = {
@@ -382,6 +412,7 @@ def metadata(args, model, history, seconds, test_accuracy, app_view_accuracy, ch
         "python_version": platform.python_version(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "data": data,
+        "scan_copies": {"square_sides": list(SCAN_SIDES), "thresholded_share": THRESHOLDED_SHARE},
     }
     if pen is not None:
         # The held-out writers are the validation writers: their accuracy is the kept epoch's.
@@ -403,8 +434,9 @@ def tune(args, x_train, y_train):
         ignored.append("--no-augment")
     if ignored:
         print(f"Note: --tune searches {', '.join(ignored)}; the value given is not used.")
-    fit_data, validation_data = split_validation(x_train, y_train, VALIDATION_FRACTION, args.seed)
+    (x_fit, y_fit), validation_data = split_validation(x_train, y_train, VALIDATION_FRACTION, args.seed)
     pen, pen_search = load_pen_data(argparse.Namespace(**{**vars(args), **recipe})), None
+    fit_data = with_scans(x_fit, y_fit, args, pen)  # Scans of the recipe's pen drawings for every trial.
     if pen is not None:
         pen_search = PenSearchData(
             draw=lambda brush: draw_pen_training(pen.trajectories, args, brush),

@@ -4,13 +4,16 @@ Rows: MNIST test (as published); freehand MNIST (test digits retraced with a bru
 canvas, as bench_freehand.py draws them, through the app's preprocessing); pen drawings of the
 held-out pen writers (the trainer's default writer split, drawn as in the app, through the same
 preprocessing); scans cropped tight (test digits stored as USPS and Semeion store their scans: the
-ink box stretched to fill 16x16, dark on white, through the same preprocessing). Then the recall of
+ink box stretched to fill 16x16, dark on white, through the same preprocessing), the same scans
+thresholded to black and white as Semeion's are, and the held-out pen writers' drawings stored as
+such scans (writers no training set holds; training scans only other digits). Then the recall of
 each digit per population, so the weak digits show.
 
     python benchmarks/bench_populations.py [--baseline-dir DIR] [--freehand 2000] [--pen-variants 3] [--scans 2000]
 
-The MNIST-only model is trained once into --baseline-dir with `python train_model.py --no-pen-data`
-when that folder holds no model (about 2.5 min on 2 cores).
+The MNIST-only model is trained once into --baseline-dir with `python train_model.py --no-pen-data
+--mnist-scans 0` (the recipe before pen data and scans) when that folder holds no model (about 2.5 min
+on 2 cores).
 """
 
 import argparse
@@ -29,13 +32,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from bench_freehand import random_drawing  # noqa: E402
-from drawing import tight_crop  # noqa: E402
 from lenet.config import DEFAULT_MODEL_DIR, NUM_CLASSES  # noqa: E402
 from lenet.data import load_mnist  # noqa: E402
 from lenet.inference import Classifier  # noqa: E402
 from lenet.pen_render import render_digits  # noqa: E402
 from lenet.pendigits import load_pendigits, writer_split  # noqa: E402
 from lenet.preprocess import to_mnist  # noqa: E402
+from lenet.scans import tight_crop  # noqa: E402
 from train_model import PEN_VALIDATION_WRITERS, SEED  # noqa: E402
 
 BASELINE_DIR = ROOT / "benchmarks" / "results" / "mnist_only_model"
@@ -49,6 +52,7 @@ def populations(freehand_count, pen_variants, scan_count, seed):
     freehand = [as_model_input(random_drawing(x_test[index], rng)[0]) for index in chosen]
     scanned = rng.choice(len(x_test), size=scan_count, replace=False)
     scans = [as_model_input(tight_crop(x_test[index])) for index in scanned]
+    black_and_white = [as_model_input(tight_crop(x_test[index], thresholded=True)) for index in scanned]
     pen = load_pendigits()
     _, validation, writers = writer_split(pen, PEN_VALIDATION_WRITERS, SEED)
     # Drawn with another seed than the trainer's validation drawings: new brushes, sizes, places.
@@ -59,6 +63,9 @@ def populations(freehand_count, pen_variants, scan_count, seed):
         f"pen, held-out writers {','.join(map(str, writers))} ({len(pen_labels)} drawings)":
             (pen_images / np.float32(255), pen_labels),
         f"scans cropped tight ({scan_count} test digits, 16x16)": (np.stack(scans), y_test[scanned]),
+        "the same scans in black and white": (np.stack(black_and_white), y_test[scanned]),
+        f"pen held-out writers' drawings as such scans ({len(pen_labels)})":
+            (np.stack([as_model_input(tight_crop(image)) for image in pen_images]), pen_labels),
     }
 
 
@@ -79,7 +86,7 @@ def recalls(classifier, images, labels):
 def ensure_baseline(folder):
     if (folder / "saved_model.pb").is_file():
         return
-    command = [sys.executable, "train_model.py", "--no-pen-data", "--output", str(folder)]
+    command = [sys.executable, "train_model.py", "--no-pen-data", "--mnist-scans", "0", "--output", str(folder)]
     print(f"Training the MNIST-only recipe once: {' '.join(command[1:])}", flush=True)
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 

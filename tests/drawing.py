@@ -208,10 +208,3 @@ def drawings_as_files(folder):
         values[digit] = {"background": None, "layers": [handle_file(str(path))], "composite": None}
     return values
 
-
-def tight_crop(image, side=16):
-    """uint8 MNIST digit -> the picture scanned sets like USPS and Semeion store: its ink box
-    stretched to fill side x side, dark ink on white paper."""
-    rows, columns = np.nonzero(image > 76)
-    crop = image[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]
-    return 255 - np.asarray(Image.fromarray(crop).resize((side, side), Image.Resampling.BILINEAR))

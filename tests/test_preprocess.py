@@ -17,7 +17,8 @@ from lenet.preprocess import (
     to_mnist,
     working_mask,
 )
-from drawing import STROKES, draw_mnist, draw_strokes, sketchpad, tight_crop
+from lenet.scans import tight_crop
+from drawing import STROKES, draw_mnist, draw_strokes, sketchpad
 
 # Two writers' MNIST images of the same digit correlate 0.46 on average and differ by 0.14 per
 # pixel (mean absolute difference, full ink = 1; MNIST's mean pixel is 0.13). The same drawing

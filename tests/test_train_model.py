@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import keras
@@ -84,6 +85,10 @@ def test_smoke_run_writes_metadata_and_report(smoke_model, mnist):
     assert set(pen["training_writers"]).isdisjoint(pen["validation_writers"])
     assert len(pen["validation_writers"]) == train_model.PEN_VALIDATION_WRITERS
     assert (pen["wobble"], pen["stroke_shift"]) == (train_model.PEN_WOBBLE, train_model.PEN_STROKE_SHIFT)
+    # Scan copies of both sources, and how they are stored.
+    assert (info["data"]["mnist"]["scan_copies"], pen["scan_copies"]) == (train_model.MNIST_SCANS, train_model.PEN_SCANS)
+    assert info["scan_copies"] == {"square_sides": [12, 20], "thresholded_share": 0.5}
+    assert "of them scan copies" in stdout
     assert str(PROJECT_ROOT.parent) not in json.dumps(info)
     assert f"{info['validation_pen_accuracy']:.4%}" in stdout
     for name in ("curves.png", "confusion_matrix.png", "misclassified.png"):
@@ -301,6 +306,21 @@ def test_a_corrupt_file_in_the_extra_data_is_named(tmp_path):
     assert result.returncode != 0
     assert "broken.png: not a readable image" in result.stderr and "Traceback" not in result.stderr
     assert (output / "saved_model.pb").read_bytes() == before
+
+
+def test_scan_copies_of_both_sources_join_the_mnist_side_of_the_batches(mnist):
+    (x_train, y_train), (x_test, y_test) = mnist
+    pen = types.SimpleNamespace(train=(x_test[:200], y_test[:200]))  # Stand-ins for pen drawings.
+    args = train_model.parse_args([])
+    images, labels = train_model.with_scans(x_train[:400], y_train[:400], args, pen)
+    # 10 % of the MNIST digits and 25 % of the pen drawings, less the few read as blank.
+    assert 400 + 40 + 50 - 4 <= len(images) == len(labels) <= 400 + 40 + 50
+    np.testing.assert_array_equal(images[:400], x_train[:400])
+    assert len(pen.train[0]) == 200  # The pen side keeps only drawings as drawn.
+    alone, _ = train_model.with_scans(x_train[:400], y_train[:400], train_model.parse_args(["--pen-scans", "0"]), pen)
+    assert len(alone) <= 440 and len(alone) < len(images)
+    unchanged, _ = train_model.with_scans(x_train[:400], y_train[:400], train_model.parse_args(["--mnist-scans", "0"]), None)
+    assert len(unchanged) == 400
 
 
 def test_no_pen_data_is_the_mnist_only_path(tmp_path, mnist):
