@@ -48,7 +48,7 @@ def test_scan_copies_read_as_their_digits_through_the_committed_model(mnist, cla
     # Half of them, less the few the preprocessing calls blank (bold 1s stretched into a bar).
     assert 190 <= len(labels) <= 200
     read = classifier.predict_batch(copies / 255.0).argmax(axis=1)
-    assert np.mean(read == labels) > 0.95
+    assert np.mean(read == labels) > 0.97  # 98.4 % measured; 95.9 % before training on scan copies.
 
 
 def test_scan_copies_are_reproducible_from_the_seed(mnist):
