@@ -165,7 +165,8 @@ def parse_args(argv=None):
                              "as a person draws in the app (default: ../shared/pendigits if present, "
                              "else downloaded from UCI once)")
     parser.add_argument("--no-pen-data", action="store_true",
-                        help="train on MNIST alone, the recipe before pen data (default: off)")
+                        help="train on MNIST alone (with --mnist-scans 0 too: the recipe before pen data) "
+                             "(default: off)")
     parser.add_argument("--pen-share", type=fraction, default=PEN_SHARE,
                         help=f"share of every batch that is pen drawings (default: {PEN_SHARE})")
     parser.add_argument("--pen-variants", type=positive_int, default=PEN_VARIANTS,

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from lenet.config import IMAGE_SIZE
 from lenet.parallel import map_in_processes
-from lenet.preprocess import to_mnist
+from lenet.preprocess import to_mnist_uint8
 
 
 @dataclass(frozen=True)
@@ -145,5 +145,4 @@ def render_digits(digits, variants, seed, style=DEFAULT_STYLE):
 
 def read_drawing(drawing):
     """Drawing -> uint8 (28, 28) as the app's to_mnist makes it from the painted layer; None if blank."""
-    image = to_mnist(as_sketchpad_layer(paint(drawing)))
-    return None if image is None else np.rint(image * 255).astype(np.uint8)
+    return to_mnist_uint8(as_sketchpad_layer(paint(drawing)))

@@ -97,6 +97,12 @@ def to_mnist(drawing):
     return ink_to_mnist(ink.pixels, on_canvas=ink.on_canvas)
 
 
+def to_mnist_uint8(drawing):
+    """to_mnist(drawing) stored as MNIST's files store digits: uint8 (28, 28) in 0-255; None if blank."""
+    image = to_mnist(drawing)
+    return None if image is None else np.rint(image * 255).astype(np.uint8)
+
+
 def ink_to_mnist(ink, canvas_shape=None, found=None, on_canvas=True):
     """uint8 (H, W) ink -> float32 (28, 28) in [0, 1] like MNIST; None if only specks or a dot.
 

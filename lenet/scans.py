@@ -11,7 +11,7 @@ from PIL import Image
 
 from lenet.config import IMAGE_SIZE
 from lenet.parallel import map_in_processes
-from lenet.preprocess import to_mnist
+from lenet.preprocess import to_mnist_uint8
 
 # Square sides of the training copies, in px: around the 16 of USPS and Semeion.
 SIDES = (12, 20)
@@ -57,8 +57,7 @@ def read_scan(item):
     image, side, thresholded = item
     if not (image > INK_LEVEL).any():
         return None
-    result = to_mnist(tight_crop(image, side, thresholded))
-    return None if result is None else np.rint(result * 255).astype(np.uint8)
+    return to_mnist_uint8(tight_crop(image, side, thresholded))
 
 
 def with_scan_copies(images, labels, fraction, seed):

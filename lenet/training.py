@@ -36,10 +36,10 @@ def as_app_sees_them(images):
 
 def as_app_sees_it(image):
     """uint8 (28, 28) MNIST digit -> uint8 (28, 28) through the app's to_mnist; itself if called blank."""
-    from lenet.preprocess import to_mnist
+    from lenet.preprocess import to_mnist_uint8
 
-    result = to_mnist(image)
-    return image if result is None else np.rint(result * 255).astype(np.uint8)
+    result = to_mnist_uint8(image)
+    return image if result is None else result
 
 
 def training_dataset(images, labels, batch_size, seed, augment_strength, pen=None, pen_share=0.0):
