@@ -6,8 +6,8 @@ held-out pen writers (the trainer's default writer split, drawn as in the app, t
 preprocessing); scans cropped tight (test digits stored as USPS and Semeion store their scans: the
 ink box stretched to fill 16x16, dark on white, through the same preprocessing), the same scans
 thresholded to black and white as Semeion's are, and the held-out pen writers' drawings stored as
-such scans (writers no training set holds; training scans only other digits). Then the recall of
-each digit per population, so the weak digits show.
+such scans (writers no training set holds; training scans only other digits), with the share the
+app calls blank. Then the recall of each digit per population, so the weak digits show.
 
     python benchmarks/bench_populations.py [--baseline-dir DIR] [--freehand 2000] [--pen-variants 3] [--scans 2000]
 
@@ -114,10 +114,13 @@ def main():
     results = {(population, name): recalls(model, *data[population])
                for population in data for name, model in models.items()}
     names = list(models)
-    print(f"| population | {' | '.join(names)} |")
-    print(f"|---|{'---|' * len(names)}")
-    for population in data:
-        print(f"| {population} | {' | '.join(f'{results[population, name][0]:.2%}' for name in names)} |")
+    print(f"| population | {' | '.join(names)} | called blank |")
+    print(f"|---|{'---|' * len(names)}---|")
+    for population, (images, _) in data.items():
+        # as_model_input's zeros: the app would have answered "Draw a digit".
+        blank = np.mean(~images.reshape(len(images), -1).any(axis=1))
+        print(f"| {population} | {' | '.join(f'{results[population, name][0]:.2%}' for name in names)} "
+              f"| {blank:.2%} |")
     print("\nRecall per digit (committed / MNIST-only):\n")
     print(f"| population | {' | '.join(str(digit) for digit in range(NUM_CLASSES))} |")
     print(f"|---|{'---|' * NUM_CLASSES}")
