@@ -226,6 +226,16 @@ def test_one_pixel_lines_survive_a_huge_canvas():
 # --- Nothing drawn -------------------------------------------------------------------------------
 
 
+def _blot_picture(shape, span=1.0, side=200):
+    """Dark on white: a filled disk or square reaching across `span` of the picture. A blot, not a
+    bar like a scanned bold 1, so still no digit."""
+    picture = Image.new("L", (side, side), 255)
+    start, stop = side * (1 - span) / 2, side - 1 - side * (1 - span) / 2
+    draw = ImageDraw.Draw(picture)
+    (draw.ellipse if shape == "disk" else draw.rectangle)((start, start, stop, stop), fill=0)
+    return np.asarray(picture)
+
+
 def _scribble(side=800, brush=30, spacing=40):
     """Alpha (side, side): back-and-forth strokes over the whole canvas, about 75% of it painted."""
     image = Image.new("L", (side, side), 0)
@@ -268,6 +278,8 @@ BLANK = {
     "canvas filled with ink": sketchpad(np.full((800, 800), 255, np.uint8)),
     "canvas scribbled over": sketchpad(_scribble()),
     "picture painted over": _painted_over_picture(),
+    "picture of a round blot filling it": _blot_picture("disk"),
+    "picture of a square blot across 60% of it": _blot_picture("square", 0.6),
     "1x1 ink": np.full((1, 1), 255, np.uint8),
     "1x1 RGBA": np.full((1, 1, 4), 255, np.uint8),
     "2x2 float": np.array([[0.0, 1.0], [1.0, 0.0]]),
@@ -420,8 +432,8 @@ def test_a_bold_digit_cropped_tight_to_its_picture_is_not_a_filled_frame():
 def test_digits_cropped_tight_like_scans_are_rarely_called_blank(mnist, thresholded):
     _, (x_test, _) = mnist
     blank = [to_mnist(tight_crop(image, thresholded=thresholded)) is None for image in x_test[:500]]
-    # Measured 2026-12-04: grey 0.0%, black and white 0.4% (before a blob spanning a picture
-    # stopped counting as a tap: 0.4% and 2.4%, nearly all of them 1s stretched into blobs no
+    # Measured 2026-12-04: grey 0.0%, black and white 0.4% (before a bar spanning a picture
+    # stopped counting as a dot: 0.4% and 2.4%, nearly all of them 1s stretched into bars no
     # longer than three stroke widths; before pictures were told apart from canvases, grey 9.6%).
     assert np.mean(blank) < 0.01
 
@@ -433,7 +445,7 @@ def _bold_one_filling(side):
     return np.asarray(picture)
 
 
-def test_a_bold_bar_filling_its_picture_is_a_digit_not_a_tap():
+def test_a_bold_bar_filling_its_picture_is_a_digit_not_a_blot():
     bar = _bold_one_filling(16)
 
     image = to_mnist(bar)

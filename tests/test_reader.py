@@ -82,6 +82,6 @@ def test_digits_cropped_tight_like_scans_are_read(classifier, mnist, thresholded
     reader = DigitReader(classifier)
     labels = [reader.read(tight_crop(image, thresholded=thresholded)).label for image in x_test[:500]]
     # Measured 2026-12-04 on these 500 with the committed model: grey 98.0%, black and white 96.8%
-    # (before a blob spanning a picture stopped counting as a tap: 97.6% and 95.2%; before pictures
+    # (before a bar spanning a picture stopped counting as a dot: 97.6% and 95.2%; before pictures
     # were told apart from canvases, 9.6% were called blank). Stretching to a square makes 1s blobs.
     assert np.mean(np.array(labels) == y_test[:500].astype(str)) > 0.95
