@@ -324,8 +324,7 @@ def load_pen_data(args):
     pick = lambda indices: [digits.digits[index] for index in indices]  # noqa: E731
     trajectories = tuple(pick(train_indices))
     train = draw_pen_training(trajectories, args, args.pen_brush)
-    # Validation drawings use the default style, so runs with other brush ranges compare fairly.
-    validation = render_digits(pick(validation_indices), 1, args.seed + 1)
+    validation = draw_pen_validation(pick(validation_indices), args.seed)
     writers = sorted(set(digits.writers.tolist()) - set(held_out))
     print(f"Drew {len(train[1]) + len(validation[1]):,} pen digits in {time.perf_counter() - started:.0f} s.")
     source = {"file": digits.name, "md5": digits.md5,
@@ -348,6 +347,12 @@ def with_scans(x_fit, y_fit, args, pen):
     if len(images) > len(x_fit):
         print(f"Made {len(images) - len(x_fit):,} scan copies in {time.perf_counter() - started:.0f} s.")
     return images, labels
+
+
+def draw_pen_validation(trajectories, seed):
+    """The held-out writers' drawings the trainer measures: one per trajectory, in the default style,
+    so runs with other brush ranges compare fairly."""
+    return render_digits(trajectories, 1, seed + 1)
 
 
 def draw_pen_training(trajectories, args, brush):

@@ -32,9 +32,8 @@ from benchmarks.timing import measure, summary  # noqa: E402
 from lenet.config import DEFAULT_MODEL_DIR  # noqa: E402
 from lenet.data import load_mnist  # noqa: E402
 from lenet.inference import Classifier  # noqa: E402
-from lenet.pen_render import render_digits  # noqa: E402
 from lenet.pendigits import load_pendigits, writer_split  # noqa: E402
-from train_model import PEN_VALIDATION_WRITERS, SEED  # noqa: E402
+from train_model import PEN_VALIDATION_WRITERS, SEED, draw_pen_validation  # noqa: E402
 
 OUTPUT_DIR = ROOT / "benchmarks" / "results" / "ensemble"
 
@@ -43,7 +42,7 @@ def held_out_pen_drawings():
     """The trainer's default held-out writers and their validation drawings, as `python train_model.py` draws them."""
     pen = load_pendigits()
     _, validation, writers = writer_split(pen, PEN_VALIDATION_WRITERS, SEED)
-    images, labels = render_digits([pen.digits[index] for index in validation], 1, SEED + 1)
+    images, labels = draw_pen_validation([pen.digits[index] for index in validation], SEED)
     return writers, images / np.float32(255), labels
 
 
