@@ -88,9 +88,9 @@ def main():
     writers, pen_images, pen_labels = held_out_pen_drawings()
     folders = members([int(seed) for seed in args.seeds.split(",")], writers, args.output_dir)
     _, (x_test, y_test) = load_mnist()
-    probabilities = {name: (Classifier(folder).predict_batch(x_test / np.float32(255)),
-                            Classifier(folder).predict_batch(pen_images))
-                     for name, folder in folders.items()}
+    classifiers = {name: Classifier(folder) for name, folder in folders.items()}
+    probabilities = {name: (classifier.predict_batch(x_test / np.float32(255)), classifier.predict_batch(pen_images))
+                     for name, classifier in classifiers.items()}
     average = tuple(sum(pair[kind] for pair in probabilities.values()) / len(probabilities) for kind in (0, 1))
 
     print(f"\n| model | MNIST test | held-out pen writers {','.join(map(str, writers))} ({len(pen_labels)}) |")
