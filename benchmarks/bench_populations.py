@@ -3,11 +3,13 @@
 Rows: MNIST test (as published); freehand MNIST (test digits retraced with a brush on an 800 px
 canvas, as bench_freehand.py draws them, through the app's preprocessing); pen drawings of the
 held-out pen writers (the trainer's default writer split, drawn as in the app, through the same
-preprocessing); scans cropped tight (test digits stored as USPS and Semeion store their scans: the
-ink box stretched to fill 16x16, dark on white, through the same preprocessing), the same scans
-thresholded to black and white as Semeion's are, and the held-out pen writers' drawings stored as
-such scans (writers no training set holds; training scans only other digits), with the share the
-app calls blank. Then the recall of each digit per population, so the weak digits show.
+preprocessing); the same writers drawn with a thick brush, as the app's 18 px brush draws a
+number's digits 60-120 px tall (small loops close up); scans cropped tight (test digits stored as
+USPS and Semeion store their scans: the ink box stretched to fill 16x16, dark on white, through
+the same preprocessing), the same scans thresholded to black and white as Semeion's are, and the
+held-out pen writers' drawings stored as such scans (writers no training set holds; training
+scans only other digits), with the share the app calls blank. Then the recall of each digit per
+population, so the weak digits show.
 
     python benchmarks/bench_populations.py [--baseline-dir DIR] [--freehand 2000] [--pen-variants 3] [--scans 2000]
 
@@ -21,6 +23,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,13 +38,16 @@ from bench_freehand import random_drawing  # noqa: E402
 from lenet.config import DEFAULT_MODEL_DIR, NUM_CLASSES  # noqa: E402
 from lenet.data import load_mnist  # noqa: E402
 from lenet.inference import Classifier  # noqa: E402
-from lenet.pen_render import render_digits  # noqa: E402
+from lenet.pen_render import DEFAULT_STYLE, render_digits  # noqa: E402
 from lenet.pendigits import load_pendigits, writer_split  # noqa: E402
 from lenet.preprocess import to_mnist  # noqa: E402
 from lenet.scans import tight_crop  # noqa: E402
 from train_model import PEN_VALIDATION_WRITERS, SEED  # noqa: E402
 
 BASELINE_DIR = ROOT / "benchmarks" / "results" / "mnist_only_model"
+# Brush diameter as a fraction of the digit's height: the app's brush (config.BRUSH_RADIUS 9, so
+# 18 px) on digits 60-120 px tall, the size of a number's digits on its 480x240 canvas.
+THICK_BRUSHES = (0.15, 0.30)
 
 
 def populations(freehand_count, pen_variants, scan_count, seed):
@@ -56,16 +62,21 @@ def populations(freehand_count, pen_variants, scan_count, seed):
     pen = load_pendigits()
     _, validation, writers = writer_split(pen, PEN_VALIDATION_WRITERS, SEED)
     # Drawn with another seed than the trainer's validation drawings: new brushes, sizes, places.
-    pen_images, pen_labels = render_digits([pen.digits[i] for i in validation], pen_variants, seed + 100)
+    held_out = [pen.digits[i] for i in validation]
+    pen_images, pen_labels = render_digits(held_out, pen_variants, seed + 100, keep_blank=True)
+    thick_images, thick_labels = render_digits(held_out, pen_variants, seed + 200,
+                                               replace(DEFAULT_STYLE, brushes=THICK_BRUSHES), keep_blank=True)
     return {
         "MNIST test": (x_test / np.float32(255), y_test),
         f"freehand MNIST ({freehand_count} redrawn)": (np.stack(freehand), y_test[chosen]),
         f"pen, held-out writers {','.join(map(str, writers))} ({len(pen_labels)} drawings)":
             (pen_images / np.float32(255), pen_labels),
+        f"the same writers, thick brush ({THICK_BRUSHES[0]:g}-{THICK_BRUSHES[1]:g} of the height)":
+            (thick_images / np.float32(255), thick_labels),
         f"scans cropped tight ({scan_count} test digits, 16x16)": (np.stack(scans), y_test[scanned]),
         "the same scans in black and white": (np.stack(black_and_white), y_test[scanned]),
         f"pen held-out writers' drawings as such scans ({len(pen_labels)})":
-            (np.stack([as_model_input(tight_crop(image)) for image in pen_images]), pen_labels),
+            (np.stack([as_scan_input(image) for image in pen_images]), pen_labels),
     }
 
 
@@ -74,6 +85,11 @@ def as_model_input(drawing):
     read as no digit here."""
     image = to_mnist(drawing)
     return image if image is not None else np.zeros((28, 28), np.float32)
+
+
+def as_scan_input(drawing):
+    """uint8 (28, 28) pen drawing (zeros if the app called it blank) -> its tight scan as the app reads it."""
+    return as_model_input(tight_crop(drawing)) if drawing.any() else np.zeros((28, 28), np.float32)
 
 
 def recalls(classifier, images, labels):

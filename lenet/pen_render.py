@@ -126,17 +126,20 @@ def as_sketchpad_layer(alpha):
     return {"background": None, "layers": [layer], "composite": None}
 
 
-def render_digits(digits, variants, seed, style=DEFAULT_STYLE):
+def render_digits(digits, variants, seed, style=DEFAULT_STYLE, keep_blank=False):
     """PenDigits' digits -> (uint8 (N * variants, 28, 28) as to_mnist makes them, uint8 labels).
 
     Each trajectory is drawn `variants` times, differently; the same seed draws the same images.
-    A drawing to_mnist calls blank (never seen for real trajectories) is left out. The random
-    choices are made here, in order; painting and reading, 95 % of the time, run on every core
-    (lenet.parallel), so the images do not depend on how many cores there are.
+    A drawing to_mnist calls blank (rare: a very thick brush) is left out, or with `keep_blank`
+    kept as all zeros, so that a benchmark counts it as a miss. The random choices are made here,
+    in order; painting and reading, 95 % of the time, run on every core (lenet.parallel), so the
+    images do not depend on how many cores there are.
     """
     rng = np.random.default_rng(seed)
     plans = [plan_drawing(digit.strokes, rng, style) for _ in range(variants) for digit in digits]
     images = map_in_processes(read_drawing, plans)
+    if keep_blank:
+        images = [np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.uint8) if image is None else image for image in images]
     kept = [index for index, image in enumerate(images) if image is not None]
     labels = [digit.label for _ in range(variants) for digit in digits]
     return (np.stack([images[index] for index in kept]) if kept else np.zeros((0, IMAGE_SIZE, IMAGE_SIZE), np.uint8),

@@ -37,6 +37,16 @@ def test_the_same_seed_draws_the_same_images():
     assert not np.array_equal(first[0], first[2])  # Each variant is drawn differently.
 
 
+def test_a_drawing_called_blank_is_left_out_or_kept_as_zeros():
+    # A brush twice the digit's height paints a round blot, which the app calls blank.
+    blot = replace(DEFAULT_STYLE, brushes=(2.0, 2.0))
+    digits = [PenDigit(7, 1, SEVEN), PenDigit(0, 1, ZERO)]
+    left_out, labels = render_digits(digits, 2, seed=1, style=blot)
+    assert len(left_out) == len(labels) == 0
+    kept, labels = render_digits(digits, 2, seed=1, style=blot, keep_blank=True)
+    assert kept.shape == (4, 28, 28) and not kept.any() and labels.tolist() == [7, 0, 7, 0]
+
+
 def test_wobble_and_stroke_shift_vary_the_drawing_smoothly_and_keep_the_digit(classifier):
     four = (np.array([[10, 0], [0, 120], [90, 120]], np.float32), np.array([[70, 40], [70, 200]], np.float32))
     bent = replace(DEFAULT_STYLE, wobble=0.08, stroke_shift=0.03)
