@@ -34,6 +34,7 @@ from lenet.pendigits import (  # noqa: E402
     PenDigitsFormatError,
     WriterSplitError,
     default_pen_data_dir,
+    keep_writers,
     load_pendigits,
     writer_split,
 )
@@ -194,6 +195,9 @@ def parse_args(argv=None):
                         help="hold out these pen writers (ids 1-30, comma-separated) instead of "
                              "--pen-validation-writers picked at random: benchmarks/bench_pen_writers.py "
                              "holds out each group of writers in turn")
+    parser.add_argument("--pen-training-writers", type=positive_int, default=None, metavar="N",
+                        help="train on N of the pen writers not held out, picked at random with --seed: how "
+                             "the held-out writers' figure grows with the number of writers (default: all)")
     parser.add_argument("--output", default=str(DEFAULT_MODEL_DIR),
                         help="SavedModel folder, replaced only if training succeeds (default: saved_model)")
     parser.add_argument("--limit", type=positive_int, default=None,
@@ -321,11 +325,13 @@ def load_pen_data(args):
         digits = replace(digits, digits=digits.digits[: args.limit])  # The file mixes writers and digits.
     held_out_writers = args.pen_held_out_writers or args.pen_validation_writers
     train_indices, validation_indices, held_out = writer_split(digits, held_out_writers, args.seed)
+    if args.pen_training_writers:
+        train_indices, _ = keep_writers(digits, train_indices, args.pen_training_writers, args.seed)
     pick = lambda indices: [digits.digits[index] for index in indices]  # noqa: E731
     trajectories = tuple(pick(train_indices))
     train = draw_pen_training(trajectories, args, args.pen_brush)
     validation = draw_pen_validation(pick(validation_indices), args.seed)
-    writers = sorted(set(digits.writers.tolist()) - set(held_out))
+    writers = sorted(set(digits.writers[train_indices].tolist()))
     print(f"Drew {len(train[1]) + len(validation[1]):,} pen digits in {time.perf_counter() - started:.0f} s.")
     source = {"file": digits.name, "md5": digits.md5,
               "origin": _relative_name(folder) if folder else "UCI download (Keras cache)",

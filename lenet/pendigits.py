@@ -221,6 +221,18 @@ def writer_split(pen_digits, held_out_writers, seed):
     return np.flatnonzero(~validation), np.flatnonzero(validation), held_out.tolist()
 
 
+def keep_writers(pen_digits, indices, count, seed):
+    """The digits at `indices` whose writer is one of `count` of their writers, picked at random
+    with `seed`: (kept indices, sorted kept writer ids). Measures how the held-out figure grows
+    with the number of training writers."""
+    indices = np.asarray(indices)
+    writers = np.unique(pen_digits.writers[indices])
+    if not 0 < count <= len(writers):
+        raise WriterSplitError(f"can train on 1 to {len(writers)} writers, not {count}")
+    kept = np.sort(np.random.default_rng(seed).choice(writers, count, replace=False))
+    return indices[np.isin(pen_digits.writers[indices], kept)], kept.tolist()
+
+
 def _download():
     """PenDigits from the UCI file, downloaded once into Keras's cache and checked against its md5."""
     import keras  # Imported here so that `import lenet.pendigits` does not pay for TensorFlow.

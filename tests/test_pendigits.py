@@ -11,8 +11,8 @@ from ncompress import compressed_by_ncompress
 from lenet import config
 from lenet.config import SHARED_PENDIGITS_DIR
 from lenet.pendigits import (
-    PUBLISHED_MD5, PenDigitsFormatError, WriterSplitError, load_pendigits, parse_unipen, read_pendigits_file,
-    writer_split,
+    PUBLISHED_MD5, PenDigitsFormatError, WriterSplitError, keep_writers, load_pendigits, parse_unipen,
+    read_pendigits_file, writer_split,
 )
 
 HEADER = '.INCLUDE dene.doc\n\n.LEXICON "0" "1" "2" "3" "4" "5" "6" "7" "8" "9"\n.HIERARCHY DIGIT\n\n'
@@ -110,6 +110,19 @@ def test_writer_split_holds_out_the_writers_named():
     for wrong in ([31], [], list(range(1, 31))):
         with pytest.raises(WriterSplitError, match="writers to hold out must be some, not all, of 1-30"):
             writer_split(digits, wrong, seed=1)
+
+
+def test_training_on_fewer_writers_keeps_whole_writers_and_never_a_held_out_one():
+    text = HEADER + "".join(segment(i, i % 10, 1 + i % 30, ONE) for i in range(300))
+    digits = read_pendigits_from_text(text)
+    train, _, held_out = writer_split(digits, 5, seed=1)
+    kept, writers = keep_writers(digits, train, 8, seed=1)
+    assert len(writers) == 8 and not set(writers) & set(held_out)
+    assert set(digits.writers[kept]) == set(writers) and len(kept) == 8 * 10  # Every digit of each.
+    assert keep_writers(digits, train, 8, seed=1)[1] == writers  # Reproducible from the seed.
+    assert len(keep_writers(digits, train, 25, seed=1)[0]) == len(train)
+    with pytest.raises(WriterSplitError, match="can train on 1 to 25 writers, not 26"):
+        keep_writers(digits, train, 26, seed=1)
 
 
 def read_pendigits_from_text(text):

@@ -323,6 +323,16 @@ def test_scan_copies_of_both_sources_join_the_mnist_side_of_the_batches(mnist):
     assert len(unchanged) == 400
 
 
+def test_pen_training_writers_trains_on_that_many_whole_writers(tmp_path):
+    args = train_model.parse_args(["--limit", "300", "--pen-training-writers", "3", "--pen-variants", "1",
+                                   "--output", str(tmp_path / "m")])
+    pen = train_model.load_pen_data(args)
+    assert len(pen.training_writers) == 3 and pen.source["training_writers"] == pen.training_writers
+    assert {digit.writer for digit in pen.trajectories} == set(pen.training_writers)
+    assert not set(pen.training_writers) & set(pen.validation_writers)
+    assert len(pen.train[1]) == len(pen.trajectories) < 300 * 25 / 30
+
+
 def test_no_pen_data_is_the_mnist_only_path(tmp_path, mnist):
     output = tmp_path / "mnist_only"
     result = run_trainer("--limit", "600", "--epochs", "1", MNIST_ONLY, "--output", str(output))
@@ -345,6 +355,7 @@ def test_no_pen_data_is_the_mnist_only_path(tmp_path, mnist):
     [
         (["--pen-held-out-writers", "31"], "error: the writers to hold out must be some, not all, of 1-30; got 31"),
         (["--pen-validation-writers", "30"], "error: can hold out 1 to 29 of 30 writers, not 30"),
+        (["--pen-training-writers", "26"], "error: can train on 1 to 25 writers, not 26"),
     ],
 )
 def test_writers_that_cannot_be_held_out_get_a_clear_error_and_the_model_kept(tmp_path, flags, message):
