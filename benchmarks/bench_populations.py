@@ -3,8 +3,8 @@
 Rows: MNIST test (as published); freehand MNIST (test digits retraced with a brush on an 800 px
 canvas, as bench_freehand.py draws them, through the app's preprocessing); pen drawings of the
 held-out pen writers (the trainer's default writer split, drawn as in the app, through the same
-preprocessing); the same writers drawn with a thick brush, as the app's 18 px brush draws a
-number's digits 60-120 px tall (small loops close up); scans cropped tight (test digits stored as
+preprocessing); the same writers drawn with a thick brush, as an 18 px brush draws a number's
+digits 60-120 px tall (small loops close up); scans cropped tight (test digits stored as
 USPS and Semeion store their scans: the ink box stretched to fill 16x16, dark on white, through
 the same preprocessing), the same scans thresholded to black and white as Semeion's are, and the
 held-out pen writers' drawings stored as such scans (writers no training set holds; training
@@ -45,8 +45,8 @@ from lenet.scans import tight_crop  # noqa: E402
 from train_model import PEN_VALIDATION_WRITERS, SEED  # noqa: E402
 
 BASELINE_DIR = ROOT / "benchmarks" / "results" / "mnist_only_model"
-# Brush diameter as a fraction of the digit's height: the app's brush (config.BRUSH_RADIUS 9, so
-# 18 px) on digits 60-120 px tall, the size of a number's digits on its 480x240 canvas.
+# Brush diameter as a fraction of the digit's height: an 18 px brush (the app's before 2026-12-04)
+# on digits 60-120 px tall, the size of a number's digits on its 480x240 canvas, or a finger.
 THICK_BRUSHES = (0.15, 0.30)
 
 
