@@ -26,7 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from drawing import side_by_side, sketchpad  # noqa: E402
+from drawing import centred_on_canvas, side_by_side, sketchpad  # noqa: E402
 from lenet.config import BRUSH_RADIUS, CANVAS_SIZE, DEFAULT_MODEL_DIR  # noqa: E402
 from lenet.inference import Classifier  # noqa: E402
 from lenet.pen_render import DEFAULT_STYLE, Drawing, paint, plan_drawing  # noqa: E402
@@ -53,14 +53,7 @@ def write_number(digits, height, gaps, brush, seed):
     for digit in digits:
         plan = plan_drawing(digit.strokes, rng, style)
         tiles.append(paint(Drawing(plan.paths, [float(brush)] * len(plan.paths), plan.size)))
-    alpha = side_by_side(tiles, [gap * height for gap in gaps], margin=MARGIN)
-    width, canvas_height = CANVAS_SIZE
-    if alpha.shape[0] > canvas_height or alpha.shape[1] > width:
-        return None
-    canvas = np.zeros((canvas_height, width), np.uint8)
-    top, left = (canvas_height - alpha.shape[0]) // 2, (width - alpha.shape[1]) // 2
-    canvas[top : top + alpha.shape[0], left : left + alpha.shape[1]] = alpha
-    return canvas
+    return centred_on_canvas(side_by_side(tiles, [gap * height for gap in gaps], margin=MARGIN), CANVAS_SIZE)
 
 
 def numbers(held_out, count, seed):

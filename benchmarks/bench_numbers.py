@@ -29,7 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from benchmarks.timing import measure, summary  # noqa: E402
-from drawing import draw_mnist, side_by_side, sketchpad  # noqa: E402
+from drawing import centred_on_canvas, draw_mnist, side_by_side, sketchpad  # noqa: E402
 from lenet.config import CANVAS_SIZE, DEFAULT_MODEL_DIR  # noqa: E402
 from lenet.data import load_mnist  # noqa: E402
 from lenet.inference import Classifier  # noqa: E402
@@ -54,14 +54,12 @@ def draw_number(images, height, brush, gaps, rng):
 
 def timing_drawing(reader_images):
     """Digits written in a row across the app's canvas like a person's, as a sketchpad value."""
-    width, height = CANVAS_SIZE
     alpha = side_by_side([draw_mnist(image, canvas=180, brush=8, height=0.5) for image in reader_images],
                          [20] * (len(reader_images) - 1), margin=0)
-    canvas = np.zeros((height, width), np.uint8)
-    top, left = (height - alpha.shape[0]) // 2, (width - alpha.shape[1]) // 2
-    if top < 0 or left < 0:
+    canvas = centred_on_canvas(alpha, CANVAS_SIZE)
+    if canvas is None:
+        width, height = CANVAS_SIZE
         raise ValueError(f"the 5-digit number ({alpha.shape}) does not fit the {width}x{height} canvas")
-    canvas[top : top + alpha.shape[0], left : left + alpha.shape[1]] = alpha
     return sketchpad(canvas)
 
 

@@ -114,6 +114,18 @@ def side_by_side(alphas, gaps, margin=None):
     return canvas
 
 
+def centred_on_canvas(alpha, size):
+    """Alpha (h, w) -> alpha (height, width) of a canvas of `size` (width, height) with it in the
+    middle; None if it does not fit."""
+    width, height = size
+    if alpha.shape[0] > height or alpha.shape[1] > width:
+        return None
+    canvas = np.zeros((height, width), np.uint8)
+    top, left = (height - alpha.shape[0]) // 2, (width - alpha.shape[1]) // 2
+    canvas[top : top + alpha.shape[0], left : left + alpha.shape[1]] = alpha
+    return canvas
+
+
 def _ink_crop(alpha):
     rows = np.flatnonzero(alpha.any(axis=1))
     columns = np.flatnonzero(alpha.any(axis=0))
