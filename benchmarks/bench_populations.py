@@ -41,7 +41,7 @@ from lenet.inference import Classifier  # noqa: E402
 from lenet.pen_render import DEFAULT_STYLE, render_digits  # noqa: E402
 from lenet.pendigits import load_pendigits, writer_split  # noqa: E402
 from lenet.preprocess import to_mnist  # noqa: E402
-from lenet.scans import tight_crop  # noqa: E402
+from lenet.scans import has_ink, tight_crop  # noqa: E402
 from train_model import PEN_VALIDATION_WRITERS, SEED  # noqa: E402
 
 BASELINE_DIR = ROOT / "benchmarks" / "results" / "mnist_only_model"
@@ -89,7 +89,7 @@ def as_model_input(drawing):
 
 def as_scan_input(drawing):
     """uint8 (28, 28) pen drawing (zeros if the app called it blank) -> its tight scan as the app reads it."""
-    return as_model_input(tight_crop(drawing)) if drawing.any() else np.zeros((28, 28), np.float32)
+    return as_model_input(tight_crop(drawing)) if has_ink(drawing) else np.zeros((28, 28), np.float32)
 
 
 def recalls(classifier, images, labels):

@@ -24,14 +24,19 @@ INK_LEVEL = 76
 def tight_crop(image, side=16, thresholded=False):
     """uint8 (H, W) white ink on black -> uint8 (side, side) dark ink on white paper: the ink box
     stretched to fill the square, as a scanned set stores it; black and white if `thresholded`."""
-    rows, columns = np.nonzero(image > INK_LEVEL)
-    if len(rows) == 0:
+    if not has_ink(image):
         raise ValueError("The image has no ink to crop to.")
+    rows, columns = np.nonzero(image > INK_LEVEL)
     crop = image[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]
     scan = np.asarray(Image.fromarray(crop).resize((side, side), Image.Resampling.BILINEAR))
     if thresholded:
         scan = np.where(scan > 127, 255, 0).astype(np.uint8)
     return 255 - scan
+
+
+def has_ink(image):
+    """Whether uint8 (H, W) white ink on black has ink that tight_crop can crop to."""
+    return bool((image > INK_LEVEL).any())
 
 
 def scan_copies(images, labels, fraction, seed):
@@ -55,7 +60,7 @@ def read_scan(item):
     """(uint8 (28, 28) digit, side, thresholded) -> uint8 (28, 28) as to_mnist reads its scan; None if
     it has no ink or to_mnist calls the scan blank."""
     image, side, thresholded = item
-    if not (image > INK_LEVEL).any():
+    if not has_ink(image):
         return None
     return to_mnist_uint8(tight_crop(image, side, thresholded))
 
