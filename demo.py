@@ -9,17 +9,21 @@ from pathlib import Path
 
 import gradio as gr
 
-from lenet.cache_cleanup import make_cache_cleanup_safe
 from lenet.config import BRUSH_RADIUS, CANVAS_SIZE, served_model_dir, served_runtime
-from lenet.corrections import (
-    CorrectionError, corrections_dir, corrections_enabled, describe_corrections, save_number_correction,
-)
 from lenet.explain import PICTURE_TITLES, Explainer, look_inside
 from lenet.inference import Classifier, ModelLoadError
 from lenet.preprocess import InvalidImageError
 from lenet.reader import PROMPT, DigitReader, describe_model, is_cleared
 from lenet.segment import split_digits
+from lenet.web.cache_cleanup import make_cache_cleanup_safe
 from lenet.web.components import DigitSketchpad, PreviewImage
+from lenet.web.corrections import (
+    CorrectionError,
+    corrections_dir,
+    corrections_enabled,
+    describe_corrections,
+    save_number_correction,
+)
 from lenet.web.readout import digit_readout
 
 try:
@@ -72,16 +76,18 @@ def correct(drawing, number):
 
 
 def explain(drawing):
-    """Sketchpad value -> (caption, six pictures of its trip through LeNet-5); the prompt and no pictures when blank."""
+    """Sketchpad value -> (caption, six pictures of its trip through LeNet-5); the prompt and no
+    pictures when blank. The /explain endpoint, for API callers who send a drawing."""
     try:
-        return look_inside(explainer, drawing)
+        return look_inside(explainer, reader.read(drawing))
     except InvalidImageError as error:
         raise gr.Error(f"Could not read that drawing: {error}.") from error
 
 
-def explain_if_open(drawing, inside_open):
-    """explain(drawing) while the "Look inside" section is open; otherwise nothing changes."""
-    return explain(drawing) if inside_open else gr.skip()
+def explain_reading(reading, inside_open=True):
+    """The page's Reading (already made by predict) -> what explain returns, while "Look inside" is
+    open; otherwise nothing changes. The drawing is not split or classified a second time."""
+    return look_inside(explainer, reading) if inside_open else gr.skip()
 
 
 # Gradio keeps a copy of every upload; drawings are not kept longer than it takes to answer.
@@ -149,15 +155,17 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
     # prompt instead if the canvas was cleared while this answer was on its way.
     prediction.then(settle_answer, inputs=[reading, sketchpad], outputs=[readout, label, preview, reading],
                     api_visibility="private", show_progress="hidden")
-    # Explaining starts once the answer is out, so it never delays it; one explanation at a time
-    # leaves the second core to predictions.
+    # Explaining starts once the answer is out, so it never delays it, and it explains the Reading
+    # that answer made; one explanation at a time leaves the second core to predictions.
     explained = dict(outputs=[inside_caption, *inside_pictures], show_progress="hidden",
                      concurrency_limit=1, concurrency_id="explain")
-    prediction.then(explain_if_open, inputs=[sketchpad, inside_open], api_visibility="private", **explained)
+    prediction.then(explain_reading, inputs=[reading, inside_open], api_visibility="private", **explained)
     inside.expand(lambda: True, outputs=inside_open, api_visibility="private").then(
-        explain, inputs=sketchpad, api_name="explain", **explained,
+        explain_reading, inputs=reading, api_visibility="private", **explained,
     )
     inside.collapse(lambda: False, outputs=inside_open, api_visibility="private")
+    # API callers send a drawing, not the page's Reading: a button the page never shows serves them.
+    gr.Button(visible=False).click(explain, inputs=sketchpad, api_name="explain", **explained)
 
     save_correction_button.click(correct, inputs=[sketchpad, right_number], outputs=correction_note,
                                  api_name="correct")

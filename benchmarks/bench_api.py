@@ -4,29 +4,22 @@ The no-op returns a fixed answer of the same shape (ten confidences and a 224x22
 both pay the same transport (upload, decoding, queue, encoding the outputs); the ratio shows
 what the app's own work (preprocessing + model) adds. Calls alternate, so noise hits both alike.
 
-    python benchmarks/bench_api.py [--calls 200]
+    python -m benchmarks.bench_api [--calls 200]
 """
 
 import argparse
-import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import gradio as gr
+import numpy as np
+from gradio_client import Client
 
-import gradio as gr  # noqa: E402
-import numpy as np  # noqa: E402
-from gradio_client import Client  # noqa: E402
-
-import demo as app  # noqa: E402
-from benchmarks.bench_startup import seven_as_files  # noqa: E402
-from browser import free_port  # noqa: E402
-from drawing import STROKES, draw_strokes, sketchpad  # noqa: E402
+import demo as app
+from benchmarks.bench_startup import seven_as_files
+from benchmarks.browser import free_port
+from benchmarks.drawing import STROKES, draw_strokes, sketchpad
 
 
 def main():

@@ -1,6 +1,6 @@
 """Pen up -> answer on the page: draw digits with the mouse in Chromium and time each reading.
 
-    python benchmarks/bench_browser.py [--drawings 20] [--pause 1000]
+    python -m benchmarks.bench_browser [--drawings 20] [--pause 1000]
 
 Timed inside the page with performance.now(): a pointerup listener stamps the release of the
 mouse, a MutationObserver stamps the moment the top label stops showing the prompt, and the
@@ -16,21 +16,22 @@ the next drawing and delays its answer too, as when a digit is drawn in several 
 
 import argparse
 import itertools
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+import numpy as np
+from playwright.sync_api import sync_playwright
 
-import numpy as np  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from browser import (  # noqa: E402
-    BRUSH, CLEAR, TOP_LABEL, draw_with_mouse, launch_chromium, open_app, running_app,
+from benchmarks.browser import (
+    BRUSH,
+    CLEAR,
+    TOP_LABEL,
+    draw_with_mouse,
+    launch_chromium,
+    open_app,
+    running_app,
 )
-from lenet.reader import PROMPT  # noqa: E402
+from lenet.reader import PROMPT
 
 ANSWER_TIMEOUT = 30_000  # ms
 POLL = 100  # ms between looks at the page's stamps; they are taken in the page, so this adds nothing.

@@ -10,29 +10,21 @@ brush width draws the same numbers, read through the app's reader (split, normal
 call). Prints exact-number accuracy per brush, for single digits and numbers, small (under
 90 px) and large.
 
-    python benchmarks/bench_brush.py [--brushes 8 10 12 14 18] [--count 2500] [--seed 3]
+    python -m benchmarks.bench_brush [--brushes 8 10 12 14 18] [--count 2500] [--seed 3]
 """
 
 import argparse
-import os
-import sys
 from dataclasses import replace
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from drawing import centred_on_canvas, side_by_side, sketchpad  # noqa: E402
-from lenet.config import BRUSH_RADIUS, CANVAS_SIZE, DEFAULT_MODEL_DIR  # noqa: E402
-from lenet.inference import Classifier  # noqa: E402
-from lenet.pen_render import DEFAULT_STYLE, Drawing, paint, plan_drawing  # noqa: E402
-from lenet.pendigits import load_pendigits, writer_split  # noqa: E402
-from lenet.reader import DigitReader  # noqa: E402
-from train_model import PEN_VALIDATION_WRITERS, SEED  # noqa: E402
+from benchmarks.drawing import centred_on_canvas, side_by_side, sketchpad
+from lenet.config import BRUSH_RADIUS, CANVAS_SIZE, DEFAULT_MODEL_DIR
+from lenet.inference import Classifier
+from lenet.reader import DigitReader
+from lenet.train.pen_render import DEFAULT_STYLE, Drawing, paint, plan_drawing
+from lenet.train.pendigits import load_pendigits, writer_split
+from lenet.train.recipe import PEN_VALIDATION_WRITERS, SEED
 
 DIGIT_COUNTS = (1, 2, 3, 4, 5)
 HEIGHTS = (50, 200)  # px: the digit height, as far as the number fits the canvas.

@@ -1,26 +1,23 @@
 """Classifier speed: single-image latency next to model.predict, and batch throughput on MNIST test.
 
-    python benchmarks/bench_classifier.py [--model-dir saved_model] [--repeats 2000]
+    python -m benchmarks.bench_classifier [--model-dir saved_model] [--repeats 2000]
 """
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
+import numpy as np
 
-from benchmarks.timing import measure, summary  # noqa: E402
-from lenet.config import DEFAULT_MODEL_DIR  # noqa: E402
-from lenet.data import load_mnist  # noqa: E402
-from lenet.export import KERAS_FILENAME  # noqa: E402
-from lenet.inference import Classifier  # noqa: E402
-from lenet.training import to_model_input  # noqa: E402
+from benchmarks.timing import measure, summary
+from lenet.config import DEFAULT_MODEL_DIR, KERAS_FILENAME
+from lenet.inference import Classifier
+from lenet.train.data import load_mnist
+from lenet.train.pipeline import to_model_input
 
 
 def main():

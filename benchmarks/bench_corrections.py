@@ -6,28 +6,23 @@ does; 20 more per digit, drawn separately, are held out. The committed model is 
 `train_model.py --init-from saved_model --extra-data <corrections>` and both models are scored on
 the held-out drawings (and MNIST test, from the trainer's own output).
 
-    python benchmarks/bench_corrections.py [--epochs 3] [--tilt 30]
+    python -m benchmarks.bench_corrections [--epochs 3] [--tilt 30]
 """
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
 
-import numpy as np  # noqa: E402
+from benchmarks.drawing import WRITER, writer_drawing
+from lenet.config import DEFAULT_MODEL_DIR, PROJECT_ROOT
+from lenet.inference import Classifier
+from lenet.preprocess import to_mnist
+from lenet.web.corrections import save_correction
 
-from drawing import WRITER, writer_drawing  # noqa: E402
-from lenet.config import DEFAULT_MODEL_DIR  # noqa: E402
-from lenet.corrections import save_correction  # noqa: E402
-from lenet.inference import Classifier  # noqa: E402
-from lenet.preprocess import to_mnist  # noqa: E402
 
 def drawings(count_per_digit, tilt, seed):
     rng = np.random.default_rng(seed)
@@ -59,7 +54,7 @@ def main():
                    "--extra-data", str(folder / "corrections"), "--epochs", str(args.epochs),
                    "--output", str(folder / "finetuned")]
         print("$", " ".join(command[1:]))
-        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
         if result.returncode:
             sys.exit(f"fine-tuning failed:\n{result.stdout}\n{result.stderr}")
         print("\n".join(line for line in result.stdout.splitlines() if "accuracy" in line.lower()

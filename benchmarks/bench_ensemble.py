@@ -7,19 +7,16 @@ the average of their probabilities on MNIST test and on the held-out pen writers
 SavedModel signature against all of them averaged in one tf.function. Trains each missing member
 once into --output-dir (about 3.5 min each on 2 cores).
 
-    python benchmarks/bench_ensemble.py [--seeds 2,3] [--repeats 2000]
+    python -m benchmarks.bench_ensemble [--seeds 2,3] [--repeats 2000]
 """
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from lenet.tensorflow_import import import_tensorflow  # noqa: E402
+from lenet.tensorflow_import import import_tensorflow
 
 # Before anything else imports it: as the app does, oneDNN's custom operations off, so one image
 # costs here what it costs in the app (train_model, imported below, would import it with them on).
@@ -29,13 +26,13 @@ import numpy as np  # noqa: E402
 
 from benchmarks.bench_pen_writers import train_holding_out  # noqa: E402
 from benchmarks.timing import measure, summary  # noqa: E402
-from lenet.config import DEFAULT_MODEL_DIR  # noqa: E402
-from lenet.data import load_mnist  # noqa: E402
+from lenet.config import DEFAULT_MODEL_DIR, PROJECT_ROOT  # noqa: E402
 from lenet.inference import Classifier  # noqa: E402
-from lenet.pendigits import load_pendigits, writer_split  # noqa: E402
-from train_model import PEN_VALIDATION_WRITERS, SEED, draw_pen_validation  # noqa: E402
+from lenet.train.data import load_mnist  # noqa: E402
+from lenet.train.pendigits import load_pendigits, writer_split  # noqa: E402
+from lenet.train.recipe import PEN_VALIDATION_WRITERS, SEED, draw_pen_validation  # noqa: E402
 
-OUTPUT_DIR = ROOT / "benchmarks" / "results" / "ensemble"
+OUTPUT_DIR = PROJECT_ROOT / "benchmarks" / "results" / "ensemble"
 
 
 def held_out_pen_drawings():

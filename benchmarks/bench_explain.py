@@ -6,33 +6,26 @@ then while another user draws without pause with the section closed (/predict af
 and open (/predict, /explain, as the browser sends them): what the section costs other users.
 The drawing user's own answer is not delayed: the browser asks for the explanation after it.
 
-    python benchmarks/bench_explain.py [--repeats 500] [--calls 150]
+    python -m benchmarks.bench_explain [--repeats 500] [--calls 150]
 """
 
 import argparse
-import os
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+from gradio_client import Client
 
-import numpy as np  # noqa: E402
-from gradio_client import Client  # noqa: E402
-
-import demo as app  # noqa: E402
-from benchmarks.bench_startup import seven_as_files  # noqa: E402
-from browser import free_port  # noqa: E402
-from benchmarks.timing import measure, summary  # noqa: E402
-from drawing import STROKES, draw_strokes, sketchpad  # noqa: E402
-from lenet.web.components import write_png_atomically  # noqa: E402
-from lenet.explain import look_inside, pictures  # noqa: E402
-from lenet.preprocess import to_mnist  # noqa: E402
+import demo as app
+from benchmarks.bench_startup import seven_as_files
+from benchmarks.browser import free_port
+from benchmarks.drawing import STROKES, draw_strokes, sketchpad
+from benchmarks.timing import measure, summary
+from lenet.explain import pictures
+from lenet.preprocess import to_mnist
+from lenet.web.components import write_png_atomically
 
 
 def in_process(repeats):
@@ -42,16 +35,16 @@ def in_process(repeats):
     inside = app.explainer.explain(model_input)
     with tempfile.TemporaryDirectory() as folder:
         def as_the_app_does():
-            _, *shown = look_inside(app.explainer, seven)
+            _, *shown = app.explain(seven)
             for picture in shown:
                 write_png_atomically(np.asarray(picture), Path(folder))
 
         print(f"800x800 sketchpad value, {repeats} calls each:")
         print(f"  model: activations + SmoothGrad    : {summary(measure(lambda: app.explainer.explain(model_input), repeats))}")
         print(f"  six pictures (NumPy + PIL)         : {summary(measure(lambda: pictures(inside), repeats))}")
-        print(f"  explain: preprocess + both above   : {summary(measure(lambda: look_inside(app.explainer, seven), repeats))}")
+        print(f"  explain: preprocess + both above   : {summary(measure(lambda: app.explain(seven), repeats))}")
         print(f"  explain + six PNGs, as the app does: {summary(measure(as_the_app_does, repeats))}")
-        print(f"  explain on a blank canvas          : {summary(measure(lambda: look_inside(app.explainer, blank), repeats))}")
+        print(f"  explain on a blank canvas          : {summary(measure(lambda: app.explain(blank), repeats))}")
 
 
 def round_trips(client, value, endpoint, calls):

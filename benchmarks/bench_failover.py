@@ -1,31 +1,25 @@
 """Fault: kill one of two replicas during a load run through HAProxy, then restart it.
 
-Clients loop /predict on the drawings of tests/drawing.py for the whole run. replica1 is killed
+Clients loop /predict on the drawings of benchmarks/drawing.py for the whole run. replica1 is killed
 with SIGKILL (a crash: no goodbye), restarted a few seconds after HAProxy took it out, and a new
 client arrives every second from the kill on. Prints what the clients of the killed replica saw
 (errors and their messages, wrong answers), what the others saw, where the newcomers went, how
 long HAProxy took to take the replica out and to send users to it again, and what the
 restarted replica served.
 
-    python benchmarks/bench_failover.py [--clients 8] [--kill-after 8] [--down-for 5]
+    python -m benchmarks.bench_failover [--clients 8] [--kill-after 8] [--down-for 5]
 """
 
 import argparse
 import collections
-import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from gradio_client import Client
 
-from gradio_client import Client  # noqa: E402
-
-from deploy.local import LocalDeployment  # noqa: E402
-from drawing import drawings_as_files  # noqa: E402
+from benchmarks.drawing import drawings_as_files
+from deploy.local import LocalDeployment
 
 COOKIE = "lenet_replica"  # deploy/haproxy.cfg.template's sticky cookie
 VICTIM, SURVIVOR = "replica1", "replica2"

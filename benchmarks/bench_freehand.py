@@ -5,28 +5,20 @@ layer, 30-85 % of the canvas tall, at a random position, and sent as the sketchp
 through the app's own preprocessing and model. The naive baseline resizes the whole canvas to
 28x28, as many public demos do.
 
-    python benchmarks/bench_freehand.py [--count 2000] [--seed 0]
+    python -m benchmarks.bench_freehand [--count 2000] [--seed 0]
 """
 
 import argparse
-import os
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+from PIL import Image
 
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from drawing import draw_mnist, sketchpad  # noqa: E402
-from lenet.config import DEFAULT_MODEL_DIR  # noqa: E402
-from lenet.data import load_mnist  # noqa: E402
-from lenet.inference import Classifier  # noqa: E402
-from lenet.reader import DigitReader  # noqa: E402
+from benchmarks.drawing import draw_mnist, sketchpad
+from lenet.config import DEFAULT_MODEL_DIR
+from lenet.inference import Classifier
+from lenet.reader import DigitReader
+from lenet.train.data import load_mnist
 
 CANVAS = 800
 BRUSH_RANGE = (10, 40)

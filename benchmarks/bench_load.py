@@ -4,26 +4,21 @@ Each client sends the same few drawings over and over and checks it always gets 
 Prints errors, latency p50/p99 and throughput. With --url it loads an app that is already running
 instead, e.g. HAProxy in front of replicas (benchmarks/bench_replicas.py does that for 1-3 replicas).
 
-    python benchmarks/bench_load.py [--clients 16] [--requests 25] [--url http://127.0.0.1:8080/]
+    python -m benchmarks.bench_load [--clients 16] [--requests 25] [--url http://127.0.0.1:8080/]
 """
 
 import argparse
-import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+import numpy as np
+from gradio_client import Client
 
-import numpy as np  # noqa: E402
-from gradio_client import Client  # noqa: E402
-
-from deploy.replicas import Replica, free_port  # noqa: E402
-from drawing import drawings_as_files  # noqa: E402
+from benchmarks.drawing import drawings_as_files
+from deploy.replicas import Replica, free_port
 
 
 @dataclass

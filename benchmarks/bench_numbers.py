@@ -1,14 +1,14 @@
 """Numbers benchmark: MNIST test digits retraced as strokes and written side by side as numbers.
 
 Each number has 2-5 digits drawn from the MNIST test set (never trained on). Each digit's centre
-line is retraced with one round brush for the whole number (as tests/drawing.py's draw_mnist
+line is retraced with one round brush for the whole number (as benchmarks/drawing.py's draw_mnist
 does), the digits are made about equally tall (a writer's digits vary by +-10 %), and the gaps
 between one digit's ink and the next are drawn from one of four ranges, in digit heights:
 touching (-0.05 to 0, the boxes meet or overlap), close (0 to 0.15), normal (0.15 to 0.5, what
 people leave) and wide (0.5 to 1). The numbers go through the app's own reader (split, normalize,
 one model call) as sketchpad values.
 
-    python benchmarks/bench_numbers.py [--count 2000] [--seed 0] [--repeats 500]
+    python -m benchmarks.bench_numbers [--count 2000] [--seed 0] [--repeats 500]
 
 Prints exact-number accuracy, per-digit accuracy (digits of numbers read with the right length)
 and the wrong-length rate, per gap range, and the in-process time to read a 5-digit number drawn
@@ -16,24 +16,16 @@ on the app's canvas (and of one digit, for the ratio: timings move with the mach
 """
 
 import argparse
-import os
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from benchmarks.timing import measure, summary  # noqa: E402
-from drawing import centred_on_canvas, draw_mnist, side_by_side, sketchpad  # noqa: E402
-from lenet.config import CANVAS_SIZE, DEFAULT_MODEL_DIR  # noqa: E402
-from lenet.data import load_mnist  # noqa: E402
-from lenet.inference import Classifier  # noqa: E402
-from lenet.reader import DigitReader  # noqa: E402
+from benchmarks.drawing import centred_on_canvas, draw_mnist, side_by_side, sketchpad
+from benchmarks.timing import measure, summary
+from lenet.config import CANVAS_SIZE, DEFAULT_MODEL_DIR
+from lenet.inference import Classifier
+from lenet.reader import DigitReader
+from lenet.train.data import load_mnist
 
 GAP_RANGES = {"touching": (-0.05, 0.0), "close": (0.0, 0.15), "normal": (0.15, 0.5), "wide": (0.5, 1.0)}
 DIGIT_COUNTS = (2, 3, 4, 5)

@@ -7,7 +7,7 @@ turn, and prints each group's accuracy with their mean: how the recipe reads pen
 saw, over all 30 of them. As in the trainer, the held-out writers also choose the epoch kept, so
 each figure is a little optimistic. About 3 min per group on 2 cores.
 
-    python benchmarks/bench_pen_writers.py [--groups 6] [--output-dir benchmarks/results/pen_writers]
+    python -m benchmarks.bench_pen_writers [--groups 6] [--output-dir benchmarks/results/pen_writers]
 """
 
 import argparse
@@ -17,9 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from lenet.config import PROJECT_ROOT
+
 WRITERS = 30  # UCI pendigits' writers, ids 1-30.
-OUTPUT_DIR = ROOT / "benchmarks" / "results" / "pen_writers"
+OUTPUT_DIR = PROJECT_ROOT / "benchmarks" / "results" / "pen_writers"
 
 
 def writer_groups(groups):
@@ -32,7 +33,7 @@ def train_holding_out(writers, folder, extra_flags):
     """Run the trainer with `writers` held out; its metadata.json as a dict."""
     command = [sys.executable, "train_model.py", "--pen-held-out-writers", ",".join(map(str, writers)),
                "--output", str(folder), *extra_flags]
-    result = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    result = subprocess.run(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if result.returncode != 0:
         sys.exit(f"train_model.py failed holding out writers {writers}:\n{result.stderr[-2000:]}")
     return json.loads((folder / "metadata.json").read_text())

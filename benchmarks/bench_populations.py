@@ -11,7 +11,7 @@ held-out pen writers' drawings stored as such scans (writers no training set hol
 scans only other digits), with the share the app calls blank. Then the recall of each digit per
 population, so the weak digits show.
 
-    python benchmarks/bench_populations.py [--baseline-dir DIR] [--freehand 2000] [--pen-variants 3] [--scans 2000]
+    python -m benchmarks.bench_populations [--baseline-dir DIR] [--freehand 2000] [--pen-variants 3] [--scans 2000]
 
 The MNIST-only model is trained once into --baseline-dir with `python train_model.py --no-pen-data
 --mnist-scans 0` (the recipe before pen data and scans) when that folder holds no model (about 2.5 min
@@ -19,32 +19,25 @@ on 2 cores).
 """
 
 import argparse
-import os
 import subprocess
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-sys.path.insert(0, str(ROOT / "tests"))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+from bench_freehand import random_drawing
 
-import numpy as np  # noqa: E402
+from lenet.config import DEFAULT_MODEL_DIR, NUM_CLASSES, PROJECT_ROOT
+from lenet.inference import Classifier
+from lenet.preprocess import to_mnist
+from lenet.train.data import load_mnist
+from lenet.train.pen_render import DEFAULT_STYLE, render_digits
+from lenet.train.pendigits import load_pendigits, writer_split
+from lenet.train.recipe import PEN_VALIDATION_WRITERS, SEED
+from lenet.train.scans import has_ink, tight_crop
 
-from bench_freehand import random_drawing  # noqa: E402
-from lenet.config import DEFAULT_MODEL_DIR, NUM_CLASSES  # noqa: E402
-from lenet.data import load_mnist  # noqa: E402
-from lenet.inference import Classifier  # noqa: E402
-from lenet.pen_render import DEFAULT_STYLE, render_digits  # noqa: E402
-from lenet.pendigits import load_pendigits, writer_split  # noqa: E402
-from lenet.preprocess import to_mnist  # noqa: E402
-from lenet.scans import has_ink, tight_crop  # noqa: E402
-from train_model import PEN_VALIDATION_WRITERS, SEED  # noqa: E402
-
-BASELINE_DIR = ROOT / "benchmarks" / "results" / "mnist_only_model"
+BASELINE_DIR = PROJECT_ROOT / "benchmarks" / "results" / "mnist_only_model"
 # Brush diameter as a fraction of the digit's height: an 18 px brush (the app's before 2026-12-04)
 # on digits 60-120 px tall, the size of a number's digits on its 480x240 canvas, or a finger.
 THICK_BRUSHES = (0.15, 0.30)
@@ -104,7 +97,7 @@ def ensure_baseline(folder):
         return
     command = [sys.executable, "train_model.py", "--no-pen-data", "--mnist-scans", "0", "--output", str(folder)]
     print(f"Training the MNIST-only recipe once: {' '.join(command[1:])}", flush=True)
-    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(command, cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
 def main():

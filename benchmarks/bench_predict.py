@@ -1,23 +1,15 @@
 """In-process predict (preprocessing + model) on an 800x800 sketchpad value, as the app runs it.
 
-    python benchmarks/bench_predict.py [--repeats 2000]
+    python -m benchmarks.bench_predict [--repeats 2000]
 """
 
 import argparse
-import os
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from benchmarks.timing import measure, summary  # noqa: E402
-from drawing import STROKES, draw_strokes, sketchpad  # noqa: E402
-from lenet.inference import Classifier  # noqa: E402
-from lenet.preprocess import to_mnist  # noqa: E402
-from lenet.reader import DigitReader  # noqa: E402
+from benchmarks.drawing import STROKES, draw_strokes, sketchpad
+from benchmarks.timing import measure, summary
+from lenet.inference import Classifier
+from lenet.preprocess import to_mnist
+from lenet.reader import DigitReader
 
 
 def main():

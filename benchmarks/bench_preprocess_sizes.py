@@ -4,21 +4,16 @@ For each kind of picture (dtype, channels, what is drawn), times `to_mnist` on a
 canvas and on the shapes the property tests generate at their extremes (4096 square, slivers,
 just over the shrink threshold, tiny), and prints each one's ratio to the 8000x8000 time.
 
-    python benchmarks/bench_preprocess_sizes.py [--repeats 3]
+    python -m benchmarks.bench_preprocess_sizes [--repeats 3]
 """
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
+from PIL import Image, ImageDraw
 
-import numpy as np  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
-
-from lenet.preprocess import to_mnist  # noqa: E402
+from lenet.preprocess import to_mnist
 
 SHAPES = [(8000, 8000), (4096, 4096), (4096, 3), (3, 4096), (1025, 1025), (28, 28), (1, 1)]
 

@@ -1,6 +1,6 @@
 """Quantized LiteRT files next to the float32 one: size, MNIST test accuracy, agreement, single-image latency.
 
-    python benchmarks/bench_quantized.py [--model-dir saved_model] [--repeats 2000]
+    python -m benchmarks.bench_quantized [--model-dir saved_model] [--repeats 2000]
 
 Converts the SavedModel's serving signature three more ways (dynamic-range int8 weights, float16
 weights, full int8 calibrated on 200 training images) in memory; nothing is written.
@@ -8,21 +8,18 @@ weights, full int8 calibrated on 200 training images) in memory; nothing is writ
 
 import argparse
 import os
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from ai_edge_litert.interpreter import Interpreter  # noqa: E402
+import numpy as np
+import tensorflow as tf
+from ai_edge_litert.interpreter import Interpreter
 
-from benchmarks.timing import measure, summary  # noqa: E402
-from lenet.config import DEFAULT_MODEL_DIR, INPUT_NAME, OUTPUT_NAME  # noqa: E402
-from lenet.data import load_mnist  # noqa: E402
-from lenet.export import litert_converter  # noqa: E402
-from lenet.training import to_model_input  # noqa: E402
+from benchmarks.timing import measure, summary
+from lenet.config import DEFAULT_MODEL_DIR, INPUT_NAME, OUTPUT_NAME
+from lenet.train.data import load_mnist
+from lenet.train.export import litert_converter
+from lenet.train.pipeline import to_model_input
 
 CALIBRATION_IMAGES = 200  # Every 300th training image: all digits, never the test set.
 

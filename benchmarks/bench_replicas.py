@@ -5,24 +5,18 @@ server CPU per call (every replica's CPU time from /proc, before and after), hen
 second one CPU core can serve. The load generator runs on the same machine and its CPU is shown:
 on a 2-core machine it competes with the replicas, so throughput here is a floor.
 
-    python benchmarks/bench_replicas.py [--replicas 1 2 3] [--clients 16] [--requests 20]
+    python -m benchmarks.bench_replicas [--replicas 1 2 3] [--clients 16] [--requests 20]
 """
 
 import argparse
 import os
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from benchmarks.bench_load import run_load, summarize  # noqa: E402
-from deploy.local import LocalDeployment  # noqa: E402
-from deploy.replicas import cpu_seconds  # noqa: E402
-from drawing import drawings_as_files  # noqa: E402
+from benchmarks.bench_load import run_load, summarize
+from benchmarks.drawing import drawings_as_files
+from deploy.local import LocalDeployment
+from deploy.replicas import cpu_seconds
 
 
 def cpu_times(deployment):

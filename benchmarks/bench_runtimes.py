@@ -1,6 +1,6 @@
 """The three runtimes side by side: single-image latency, batch throughput, import + load time, installed size.
 
-    python benchmarks/bench_runtimes.py [--model-dir saved_model] [--repeats 2000] [--starts 3]
+    python -m benchmarks.bench_runtimes [--model-dir saved_model] [--repeats 2000] [--starts 3]
 
 Every runtime is measured in this one run, through the same Classifier, so their ratios hold even
 when the machine is shared. Import + load is timed in a fresh interpreter: `from lenet.inference
@@ -15,17 +15,20 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+from packaging.requirements import Requirement
 
-import numpy as np  # noqa: E402
-from packaging.requirements import Requirement  # noqa: E402
-
-from benchmarks.timing import measure, summary  # noqa: E402
-from lenet.config import DEFAULT_MODEL_DIR, ONNX_FILENAME, PROJECT_ROOT, RUNTIMES, TFLITE_FILENAME  # noqa: E402
-from lenet.data import load_mnist  # noqa: E402
-from lenet.inference import Classifier  # noqa: E402
-from lenet.training import to_model_input  # noqa: E402
+from benchmarks.timing import measure, summary
+from lenet.config import (
+    DEFAULT_MODEL_DIR,
+    ONNX_FILENAME,
+    PROJECT_ROOT,
+    RUNTIMES,
+    TFLITE_FILENAME,
+)
+from lenet.inference import Classifier
+from lenet.train.data import load_mnist
+from lenet.train.pipeline import to_model_input
 
 # The pip package each runtime needs (the first one installed of the names given).
 RUNTIME_PACKAGES = {"savedmodel": ("tensorflow-cpu", "tensorflow"), "litert": ("ai-edge-litert",),

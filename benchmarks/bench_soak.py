@@ -8,7 +8,7 @@ outcomes, latency p50/p99, the server's RSS and the files in Gradio's cache; the
 end, and the server's CPU time per /predict next to per no-op request (same payloads, alternating
 blocks, so the difference is the app's own work).
 
-    python benchmarks/bench_soak.py [--minutes 10] [--clients 4] [--window 60]
+    python -m benchmarks.bench_soak [--minutes 10] [--clients 4] [--window 60]
 """
 
 import argparse
@@ -20,17 +20,14 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+import numpy as np
+from gradio_client import Client, handle_file
+from PIL import Image
 
-import numpy as np  # noqa: E402
-from gradio_client import Client, handle_file  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from benchmarks.bench_load import wait_until_serving  # noqa: E402
-from browser import free_port  # noqa: E402
-from drawing import STROKES, draw_strokes  # noqa: E402
+from benchmarks.bench_load import wait_until_serving
+from benchmarks.browser import free_port
+from benchmarks.drawing import STROKES, draw_strokes
+from lenet.config import PROJECT_ROOT
 
 PROMPT = "Draw a digit"  # lenet.reader.PROMPT, without importing the app here.
 ANSWER_WITHIN_SECONDS = 60
@@ -45,7 +42,7 @@ def serve(port):
     import gradio as gr
 
     import demo as app
-    from drawing import sketchpad
+    from benchmarks.drawing import sketchpad
 
     fixed = app.reader.read(sketchpad(draw_strokes(STROKES["7"], canvas=400, brush=9)))
     fixed_outputs = (fixed.confidences(), fixed.preview())
@@ -64,7 +61,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.cache_dir = cache_dir
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(self.port)], cwd=ROOT,
+            [sys.executable, __file__, "--serve", str(self.port)], cwd=PROJECT_ROOT,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env={**os.environ, "GRADIO_TEMP_DIR": str(cache_dir), "GRADIO_ANALYTICS_ENABLED": "False"},
         )

@@ -1,6 +1,6 @@
 """Process start -> first answer: launch `python demo.py`, call /predict until it answers.
 
-    python benchmarks/bench_startup.py [--runs 3]
+    python -m benchmarks.bench_startup [--runs 3]
 """
 
 import argparse
@@ -11,15 +11,12 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from gradio_client import Client, handle_file
+from PIL import Image
 
-from gradio_client import Client, handle_file  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from browser import free_port  # noqa: E402
-from drawing import STROKES, draw_strokes, sketchpad  # noqa: E402
+from benchmarks.browser import free_port
+from benchmarks.drawing import STROKES, draw_strokes, sketchpad
+from lenet.config import PROJECT_ROOT
 
 
 def seven_as_files(folder):
@@ -38,7 +35,7 @@ def one_run(value, timeout=120):
     port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "demo.py"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "demo.py"], cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"},
     )
     try:

@@ -1,54 +1,50 @@
-"""Training time per epoch on the full MNIST training set, with the trainer's own pipeline.
+"""How long the training command takes, run as a user runs it: each epoch and the whole run.
 
-    python benchmarks/bench_training.py [--epochs 3] [--batch-size 128] [--no-augment]
+    python -m benchmarks.bench_training                       # the committed recipe, all data
+    python -m benchmarks.bench_training -- --epochs 3 --no-pen-data --mnist-scans 0
+
+Any flags after -- go to train_model.py; the model is written to a temporary folder.
 """
 
 import argparse
-import os
+import json
+import re
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from lenet.config import METADATA_FILENAME, PROJECT_ROOT
 
-import keras  # noqa: E402
-
-import train_model  # noqa: E402
-from lenet.data import load_mnist  # noqa: E402
-
-
-class EpochTimer(keras.callbacks.Callback):
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.started)
+# Keras's per-epoch line at verbose=2 (the trainer's mode when its output is not a terminal):
+# "469/469 - 12s - 25ms/step - accuracy: ...".
+EPOCH_LINE = re.compile(r"^\s*\d+/\d+ - (\d+)s - ")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=3, help="epochs to time (default: 3)")
-    parser.add_argument("--batch-size", type=int, default=train_model.BATCH_SIZE,
-                        help=f"(default: {train_model.BATCH_SIZE})")
-    parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True,
-                        help="(default: on)")
+    parser.add_argument("flags", nargs="*", help="train_model.py flags after --, e.g. -- --epochs 3")
     args = parser.parse_args()
 
-    (x_train, y_train), _ = load_mnist()
-    trainer_args = train_model.parse_args(
-        ["--epochs", str(args.epochs), "--batch-size", str(args.batch_size),
-         "--augment" if args.augment else "--no-augment"]
-    )
-    timer = EpochTimer()
-    _, _, total = train_model.train(trainer_args, x_train, y_train, callbacks=[timer])
-    print(f"epoch seconds: {', '.join(f'{s:.1f}' for s in timer.seconds)}")
-    steady = timer.seconds[1:] or timer.seconds
-    print(f"steady epoch (after the first): {sum(steady) / len(steady):.1f} s on {os.cpu_count()} cores; "
-          f"total {total:.0f} s for {args.epochs} epochs")
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "model"
+        command = [sys.executable, "train_model.py", *args.flags, "--output", str(output)]
+        started = time.perf_counter()
+        result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        if result.returncode != 0:
+            sys.exit(f"train_model.py failed:\n{result.stderr[-2000:]}")
+        metadata = json.loads((output / METADATA_FILENAME).read_text())
+    epochs = [int(match.group(1)) for line in result.stdout.splitlines() if (match := EPOCH_LINE.match(line))]
+    steady = epochs[1:] or epochs
+    print(f"`python train_model.py {' '.join(args.flags)}` on {metadata['cpu_count']} cores:")
+    print(f"  epoch seconds: {', '.join(map(str, epochs))}; steady epoch (after the first) "
+          f"{sum(steady) / max(1, len(steady)):.1f} s")
+    print(f"  fit {metadata['training_seconds']:.0f} s; whole command {wall:.0f} s (data, drawing, fit, export, check)")
+    print(f"  MNIST test {metadata['test_accuracy']:.2%}"
+          + (f", held-out pen writers {metadata['validation_pen_accuracy']:.2%}"
+             if "validation_pen_accuracy" in metadata else ""))
 
 
 if __name__ == "__main__":

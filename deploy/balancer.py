@@ -7,8 +7,8 @@ import shutil
 import subprocess
 import time
 import urllib.request
-from string import Template
 from pathlib import Path
+from string import Template
 
 from deploy.replicas import log_tail, start_process
 

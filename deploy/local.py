@@ -10,7 +10,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from deploy.balancer import render_config, replica_names, server_stats, start_haproxy, wait_for_status
+from deploy.balancer import (
+    render_config,
+    replica_names,
+    server_stats,
+    start_haproxy,
+    wait_for_status,
+)
 from deploy.replicas import Replica, free_port, log_tail, stop_process
 
 

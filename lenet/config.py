@@ -16,6 +16,9 @@ DIGIT_BOX_SIZE = 20
 NUM_CLASSES = 10
 CLASS_NAMES = tuple(str(digit) for digit in range(NUM_CLASSES))
 
+# The paper's tanh + average pooling ("classic"), or ReLU + max pooling ("modern"), the default.
+VARIANTS = ("modern", "classic")
+
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "saved_model"
 # The app serves the model in $LENET_MODEL_DIR when set, e.g. a freshly retrained one.
 MODEL_DIR_ENV = "LENET_MODEL_DIR"
@@ -24,6 +27,8 @@ OUTPUT_NAME = "probabilities"
 
 # The same model for other runtimes, written beside the SavedModel: LiteRT for phones and
 # embedded devices, ONNX for onnxruntime (including onnxruntime-web in the browser).
+# The trained Keras model beside the SavedModel, which fine-tuning (--init-from) starts from.
+KERAS_FILENAME = "lenet5.keras"
 TFLITE_FILENAME = "lenet5.tflite"
 ONNX_FILENAME = "lenet5.onnx"
 # The app serves the model through the runtime named by $LENET_RUNTIME, so anyone can check an

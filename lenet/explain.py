@@ -15,7 +15,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 from lenet.config import CLASS_NAMES, INPUT_NAME, INPUT_SHAPE
 from lenet.reader import PREVIEW_SCALE, PROMPT
-from lenet.segment import split_digits
 from lenet.tensorflow_import import import_tensorflow
 
 # SmoothGrad (Smilkov et al., 2017) times the input: the gradient averaged over noisy copies of the
@@ -127,25 +126,22 @@ PICTURE_TITLES = {
 }
 
 
-def look_inside(explainer, drawing):
-    """Sketchpad value -> (Markdown caption, *pictures(...)); (PROMPT, None x 6) when nothing is drawn.
+def look_inside(explainer, reading):
+    """A Reading (lenet.reader) -> (Markdown caption, *pictures(...)); (PROMPT, None x 6) when blank or None.
 
-    A number is explained by the digit the model is least sure of: where a wrong reading comes
-    from, and the one a user wonders about. Raises preprocess.InvalidImageError for input that
-    is not an image.
+    The reading's own model inputs and probabilities are used: nothing is split or classified
+    again. A number is explained by the digit the model is least sure of: where a wrong reading
+    comes from, and the one a user wonders about.
     """
-    digits = split_digits(drawing)
-    if not digits:
+    if reading is None or reading.is_blank:
         return (PROMPT,) + (None,) * len(PICTURE_TITLES)
-    if len(digits) == 1:
-        inside = explainer.explain(digits[0])
+    if len(reading.model_inputs) == 1:
+        inside = explainer.explain(reading.model_inputs[0])
         return (caption(inside),) + pictures(inside)
-    probabilities = explainer.classifier.predict_batch(np.stack(digits))
-    unsure = int(probabilities.max(axis=1).argmin())
-    inside = explainer.explain(digits[unsure])
-    number = "".join(CLASS_NAMES[digit] for digit in probabilities.argmax(axis=1))
-    chosen = (f"LeNet-5 reads the number **{number}**, one digit at a time; these pictures follow digit "
-              f"{unsure + 1} of {len(digits)}, the one it is least sure of. ")
+    unsure = int(reading.probabilities.max(axis=1).argmin())
+    inside = explainer.explain(reading.model_inputs[unsure])
+    chosen = (f"LeNet-5 reads the number **{reading.label}**, one digit at a time; these pictures follow digit "
+              f"{unsure + 1} of {len(reading.model_inputs)}, the one it is least sure of. ")
     return (chosen + caption(inside),) + pictures(inside)
 
 

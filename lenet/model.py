@@ -3,9 +3,7 @@
 import keras
 from keras import layers
 
-from lenet.config import INPUT_NAME, INPUT_SHAPE, NUM_CLASSES
-
-VARIANTS = ("modern", "classic")
+from lenet.config import INPUT_NAME, INPUT_SHAPE, NUM_CLASSES, VARIANTS
 
 # (activation, pooling layer) per variant: the paper's tanh + average pooling, or ReLU + max pooling.
 _VARIANT_LAYERS = {

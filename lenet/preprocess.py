@@ -29,7 +29,7 @@ WORK_SIZE = WORK_SCALE * DIGIT_BOX_SIZE
 
 # Inputs with a longer side first shrink by an integer factor to at most this, which bounds time
 # and memory: an 8000x8000 canvas costs about as much as a 1000x1000 one.
-MAX_SIDE = 1024
+MAX_WORKING_SIDE = 1024
 
 # Ink fainter than this (uint8, 10% of full contrast) is paper texture or noise, not a drawing.
 MIN_CONTRAST = 26
@@ -74,7 +74,8 @@ FILLED_FRACTION = 0.5
 # 16x16 cover under 70% of their box, a painted-over frame all of it.
 SOLID_FRACTION = 0.9
 
-_EIGHT_NEIGHBOURS = np.ones((3, 3), bool)
+# Pieces of ink connect through corners too, as a pen stroke does.
+EIGHT_NEIGHBOURS = np.ones((3, 3), bool)
 _PIL_DIRECT_MODES = {"L", "LA", "RGB", "RGBA", "I", "F", "I;16", "I;16L", "I;16B", "I;16N"}
 _SKETCHPAD_HINT = "pass the sketchpad's value as numpy (type='numpy') or PIL (type='pil')"
 
@@ -153,7 +154,7 @@ def ink_map(drawing):
     None, or a sketchpad value without images, is no image: what Gradio sends for a cleared canvas.
 
     Stays uint8 (MNIST's own encoding) so a large canvas is never converted to float; inputs with
-    a side over MAX_SIDE come back shrunk by an integer factor to at most MAX_SIDE.
+    a side over MAX_WORKING_SIDE come back shrunk by an integer factor to at most MAX_WORKING_SIDE.
     """
     if drawing is None:
         return None
@@ -325,9 +326,9 @@ def _full_scale(array):
 
 
 def _shrink(array, combine):
-    """(H, W[, C]) -> itself if its long side is <= MAX_SIDE, else k x k pixel blocks combined.
+    """(H, W[, C]) -> itself if its long side is <= MAX_WORKING_SIDE, else k x k pixel blocks combined.
 
-    k = ceil(long side / MAX_SIDE). `combine` is np.add, giving the float32 block mean (area
+    k = ceil(long side / MAX_WORKING_SIDE). `combine` is np.add, giving the float32 block mean (area
     averaging), or np.maximum, giving the block maximum in the input's dtype. The blocks at the
     bottom and right edge may be partial; they combine the pixels they have, so no ink is dropped
     and a side shorter than k (a 4096x3 canvas) still shrinks to one pixel, not zero.
@@ -343,6 +344,15 @@ def _shrink(array, combine):
         return result
     counts = np.outer(_block_counts(array.shape[0], factor), _block_counts(array.shape[1], factor))
     return result / counts.reshape(counts.shape + (1,) * (array.ndim - 2)).astype(np.float32)
+
+
+def block_max(array, factor):
+    """(H, W[, C]) -> (ceil(H / factor), ceil(W / factor)[, C]) in the same dtype: the strongest
+    value of each factor x factor block; blocks at the bottom and right edge may be partial."""
+    if factor == 1:
+        return array
+    rows = _combine_strided(array, factor, np.maximum, array.dtype, axis=0)
+    return _combine_strided(rows, factor, np.maximum, array.dtype, axis=1)
 
 
 def _combine_strided(array, factor, combine, dtype, axis):
@@ -366,8 +376,8 @@ def _block_counts(length, factor):
 
 
 def _shrink_factor(shape):
-    """(H, W, ...) -> the integer factor k that brings the long side to at most MAX_SIDE."""
-    return math.ceil(max(shape[:2]) / MAX_SIDE)
+    """(H, W, ...) -> the integer factor k that brings the long side to at most MAX_WORKING_SIDE."""
+    return math.ceil(max(shape[:2]) / MAX_WORKING_SIDE)
 
 
 def _shrunk_shape(shape):
@@ -464,7 +474,7 @@ def drop_specks(mask, coverage, canvas_size, on_canvas=True):
     `canvas_size` is the canvas's long side in working pixels. The mask comes back unchanged (the
     same object) when nothing is dropped.
     """
-    labels, count = ndimage.label(mask, structure=_EIGHT_NEIGHBOURS)
+    labels, count = ndimage.label(mask, structure=EIGHT_NEIGHBOURS)
     if count == 0:
         return None
     objects = ndimage.find_objects(labels)
@@ -542,10 +552,10 @@ def normalize_stroke(mask, width):
     # Pixel disks grow edges by whole pixels; half a pixel more rounds to the nearest one.
     if radius > 0:
         return _dilate(mask, radius + 0.5)
-    _, pieces = ndimage.label(mask, structure=_EIGHT_NEIGHBOURS)
+    _, pieces = ndimage.label(mask, structure=EIGHT_NEIGHBOURS)
     for fraction in (1, 2 / 3, 1 / 3):
         eroded = _erode(mask, -radius * fraction + 0.5)
-        if ndimage.label(eroded, structure=_EIGHT_NEIGHBOURS)[1] == pieces:
+        if ndimage.label(eroded, structure=EIGHT_NEIGHBOURS)[1] == pieces:
             return eroded
     return mask
 

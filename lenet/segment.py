@@ -21,7 +21,14 @@ import math
 import numpy as np
 from scipy import ndimage
 
-from lenet.preprocess import SPECK_EXTENT, find_ink, ink_map, ink_to_mnist
+from lenet.preprocess import (
+    EIGHT_NEIGHBOURS,
+    SPECK_EXTENT,
+    block_max,
+    find_ink,
+    ink_map,
+    ink_to_mnist,
+)
 
 # Pieces are found on the ink box shrunk by an integer factor (block maximum) to about this many
 # rows: labelling a 1024 px canvas at full size costs 3 ms, and gaps wider than 2 / SEGMENT_ROWS of
@@ -45,8 +52,6 @@ CLOSE_GAP = 0.12
 # More groups than this are not a number somebody wrote (a scatter of marks, a texture): they are
 # read as one drawing, as before.
 MAX_DIGITS = 16
-
-_EIGHT_NEIGHBOURS = np.ones((3, 3), bool)
 
 
 def split_digits(drawing):
@@ -81,7 +86,7 @@ def digit_inks(ink, found):
     level, (top, bottom, left, right) = found
     crop = ink[top:bottom, left:right]
     factor = max(1, (bottom - top) // SEGMENT_ROWS)
-    labels, boxes = pieces(_block_max(crop, factor) >= level, SPECK_EXTENT * max(ink.shape) / factor)
+    labels, boxes = pieces(block_max(crop, factor) >= level, SPECK_EXTENT * max(ink.shape) / factor)
     groups = group_digits(boxes)
     if len(groups) < 2 or len(groups) > MAX_DIGITS:
         return [ink]
@@ -106,7 +111,7 @@ def pieces(mask, speck_extent):
     Pieces are 8-connected; label i + 1 is box i. Pieces shorter and narrower than `speck_extent`
     pixels are specks: their labels are cleared and they have no box.
     """
-    labels, count = ndimage.label(mask, structure=_EIGHT_NEIGHBOURS)
+    labels, count = ndimage.label(mask, structure=EIGHT_NEIGHBOURS)
     if count == 0:
         return labels, np.zeros((0, 4), int)
     boxes = np.array([(rows.start, rows.stop, columns.start, columns.stop)
@@ -168,21 +173,3 @@ def _pair_to_merge(spans):
 def _union_box(boxes):
     """(n, 4) boxes -> the box (top, bottom, left, right) around all of them."""
     return boxes[:, 0].min(), boxes[:, 1].max(), boxes[:, 2].min(), boxes[:, 3].max()
-
-
-def _block_max(ink, factor):
-    """uint8 (h, w) -> uint8 (ceil(h / factor), ceil(w / factor)): the strongest ink of each block.
-
-    One strided maximum per offset, rows then columns: a reshape's max over two axes costs 5x more.
-    """
-    if factor == 1:
-        return ink
-    rows = ink[::factor].copy()
-    for offset in range(1, factor):
-        part = ink[offset::factor]
-        np.maximum(rows[: len(part)], part, out=rows[: len(part)])
-    blocks = rows[:, ::factor].copy()
-    for offset in range(1, factor):
-        part = rows[:, offset::factor]
-        np.maximum(blocks[:, : part.shape[1]], part, out=blocks[:, : part.shape[1]])
-    return blocks

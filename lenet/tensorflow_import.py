@@ -1,34 +1,68 @@
-"""Import TensorFlow for the app: once, quietly, with oneDNN's custom operations off.
+"""Import TensorFlow once, quietly: each of its start-up notices said at most once.
 
-TensorFlow 2.21 prints a oneDNN notice twice at import (two of its libraries each print it, before
-its log settings apply, so TF_CPP_MIN_LOG_LEVEL cannot hide it). TF_ENABLE_ONEDNN_OPTS=0 removes
-it and also suits serving: one 28x28 image at a time is about twice as fast without the custom
-operations (p50 0.23-0.27 ms vs 0.46-0.49 ms, benchmarks/bench_predict.py), while batches of
-10,000 run at half the speed. So it is set for this import only, unless already set: a trainer
-started from the same process keeps oneDNN.
+TensorFlow prints a oneDNN notice twice at import (two of its libraries each print it, straight to
+stderr, before its log settings apply, so TF_CPP_MIN_LOG_LEVEL cannot hide it). The app turns
+oneDNN's custom operations off (TF_ENABLE_ONEDNN_OPTS=0), which removes the notice and suits
+serving: one 28x28 image at a time runs about twice as fast without them, while large batches run
+at half the speed. The trainer, which runs large batches, keeps them and sees the notice once.
 """
 
+import contextlib
 import os
+import re
 import sys
+import tempfile
 
 ONEDNN_ENV = "TF_ENABLE_ONEDNN_OPTS"
 LOG_LEVEL_ENV = "TF_CPP_MIN_LOG_LEVEL"
+# A C++ log line: "I0000 00:00:1796612598.477507    9407 port.cc:153] message"; its message is
+# what two libraries repeat.
+LOG_PREFIX = re.compile(r"^[IWEF]\d{4} [\d:.]+\s+\d+ \S+\] ")
 
 
-def import_tensorflow():
-    """The tensorflow module, imported now if nobody has yet, with the environment above."""
+def import_tensorflow(onednn=False):
+    """The tensorflow module, imported now if nobody has yet, with the environment above.
+
+    oneDNN's custom operations stay off for this import unless `onednn` or the environment
+    (TF_ENABLE_ONEDNN_OPTS) asks for them.
+    """
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
     os.environ.setdefault(LOG_LEVEL_ENV, "2")  # Warnings and errors only; read again later by TF.
     before = os.environ.get(ONEDNN_ENV)
-    chosen = bool((before or "").strip())  # Set to nothing counts as unset (TF would warn about it).
+    chosen = onednn or bool((before or "").strip())  # Set to nothing counts as unset (TF would warn).
     if not chosen:
         os.environ[ONEDNN_ENV] = "0"
     try:
-        import tensorflow
+        with _each_line_once_on_stderr():
+            import tensorflow
     finally:
         if before is None:
-            del os.environ[ONEDNN_ENV]
+            os.environ.pop(ONEDNN_ENV, None)
         elif not chosen:
             os.environ[ONEDNN_ENV] = before
     return tensorflow
+
+
+@contextlib.contextmanager
+def _each_line_once_on_stderr():
+    """Collect what is written to file descriptor 2 (C++ libraries included), then write each
+    line once; log lines that differ only in their time stamp count as one."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as collected:
+        os.dup2(collected.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            collected.seek(0)
+            seen = set()
+            for line in collected.read().decode(errors="replace").splitlines(keepends=True):
+                message = LOG_PREFIX.sub("", line)
+                if message not in seen:
+                    seen.add(message)
+                    sys.stderr.write(line)
+            sys.stderr.flush()

@@ -17,12 +17,17 @@ settings.register_profile("ci", max_examples=60, derandomize=True, database=None
 settings.register_profile("long", max_examples=3000, **_PROPERTY_DEFAULTS)
 settings.load_profile("ci")
 
+from benchmarks.browser import free_port  # noqa: E402
 from lenet.config import (  # noqa: E402
-    DEFAULT_MODEL_DIR, METADATA_FILENAME, MNIST_DIR_ENV, ONNX_FILENAME, REEXPORT_COMMAND, SHARED_MNIST_DIR,
+    DEFAULT_MODEL_DIR,
+    METADATA_FILENAME,
+    MNIST_DIR_ENV,
+    ONNX_FILENAME,
+    REEXPORT_COMMAND,
+    SHARED_MNIST_DIR,
     TFLITE_FILENAME,
 )
-from browser import free_port  # noqa: E402
-from lenet.data import default_data_dir, load_mnist  # noqa: E402
+from lenet.train.data import default_data_dir, load_mnist  # noqa: E402
 
 
 def mnist_dir_or_skip():
@@ -60,7 +65,8 @@ def exported_model_dir(tmp_path_factory):
         pytest.fail(f"saved_model/ lacks {', '.join(missing)}: commit them (`{REEXPORT_COMMAND}` writes them)")
     import keras
 
-    from lenet.export import KERAS_FILENAME, export_model
+    from lenet.config import KERAS_FILENAME
+    from lenet.train.export import export_model
 
     folder = tmp_path_factory.mktemp("exported") / "model"
     folder.mkdir()
@@ -102,7 +108,7 @@ def chromium():
     """A headless Chromium (tests/browser.py); skipped without one, failed in CI, which installs it."""
     from playwright.sync_api import sync_playwright
 
-    from browser import chromium_path, launch_chromium
+    from benchmarks.browser import chromium_path, launch_chromium
 
     if chromium_path() is None:
         reason = "the browser tests need Chromium at /usr/bin/chromium or as `chromium` on PATH"

@@ -9,8 +9,8 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from browser import free_port
-from drawing import STROKES, draw_strokes, known_numbers, sketchpad
+from benchmarks.browser import free_port
+from benchmarks.drawing import STROKES, draw_strokes, known_numbers, sketchpad
 from lenet.config import MODEL_DIR_ENV, PROJECT_ROOT, RUNTIME_ENV
 from lenet.inference import Classifier
 from lenet.reader import PREVIEW_GAP, PREVIEW_SCALE, PROMPT, DigitReader

@@ -10,9 +10,18 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import expect
 
-from browser import (
-    BRUSH, CANVAS, CLEAR, PREVIEW_IMAGE, TOP_LABEL, ZOOM,
-    draw_with_finger, draw_with_mouse, log_tail, open_app, running_app,
+from benchmarks.browser import (
+    BRUSH,
+    CANVAS,
+    CLEAR,
+    PREVIEW_IMAGE,
+    TOP_LABEL,
+    ZOOM,
+    draw_with_finger,
+    draw_with_mouse,
+    log_tail,
+    open_app,
+    running_app,
 )
 from lenet.config import IMAGE_SIZE
 from lenet.reader import PREVIEW_GAP, PREVIEW_SCALE, PROMPT

@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import pytest
 from gradio import route_utils
 
-from lenet import cache_cleanup
-from lenet.cache_cleanup import delete_files_safely
+from lenet.web import cache_cleanup
+from lenet.web.cache_cleanup import delete_files_safely
 
 
 def busy_server(tmp_path, monkeypatch):

@@ -4,12 +4,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lenet import corrections
-from lenet.corrections import (
-    CorrectionError, Limits, correction_limits, corrections_enabled, describe_corrections, save_correction,
+from lenet.train.extra_data import ExtraDataError, load_labelled_folders, oversample
+from lenet.web import corrections
+from lenet.web.corrections import (
+    CorrectionError,
+    Limits,
+    correction_limits,
+    corrections_enabled,
+    describe_corrections,
+    save_correction,
     save_number_correction,
 )
-from lenet.extra_data import ExtraDataError, load_labelled_folders, oversample
 
 
 def a_digit_image(seed=0):

@@ -1,4 +1,4 @@
-"""Tests for lenet.data: the real MNIST against its published facts, and every kind of bad file."""
+"""Tests for lenet.train.data: the real MNIST against its published facts, and every kind of bad file."""
 
 import gzip
 import hashlib
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from lenet import config
-from lenet.data import (
+from lenet.train.data import (
     MnistFormatError,
     dataset_checksums,
     default_data_dir,
@@ -380,8 +380,8 @@ def test_failed_keras_download_says_what_to_do(no_configured_mnist, monkeypatch)
 
 
 def test_importing_lenet_data_does_not_import_keras():
-    code = "import sys, lenet.data; sys.exit('keras' in sys.modules or 'tensorflow' in sys.modules)"
+    code = "import sys, lenet.train.data; sys.exit('keras' in sys.modules or 'tensorflow' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=config.PROJECT_ROOT, capture_output=True, text=True
     )
-    assert result.returncode == 0, result.stderr or "lenet.data imported keras or tensorflow"
+    assert result.returncode == 0, result.stderr or "lenet.train.data imported keras or tensorflow"

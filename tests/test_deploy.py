@@ -19,15 +19,15 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from gradio_client import Client
 from playwright.sync_api import expect
+from test_replicas import pid_running
 
-from browser import CLEAR, TOP_LABEL, draw_with_mouse, open_app
+from benchmarks.browser import CLEAR, TOP_LABEL, draw_with_mouse, open_app
+from benchmarks.drawing import drawings_as_files
 from deploy.balancer import render_config, start_haproxy, wait_for_status
 from deploy.local import LocalDeployment
 from deploy.replicas import free_port, stop_process
-from drawing import drawings_as_files
 from lenet.config import PROJECT_ROOT
 from lenet.reader import PROMPT
-from test_replicas import pid_running
 
 pytestmark = pytest.mark.deploy
 

@@ -4,16 +4,16 @@ import keras
 import numpy as np
 import pytest
 from PIL import Image
+from test_app import upload_value
 
-from drawing import STROKES, draw_strokes, known_numbers, sketchpad
-from lenet.config import CLASS_NAMES, DEFAULT_MODEL_DIR, INPUT_SHAPE
+from benchmarks.drawing import STROKES, draw_strokes, known_numbers, sketchpad
+from lenet.config import CLASS_NAMES, DEFAULT_MODEL_DIR, INPUT_SHAPE, KERAS_FILENAME
 from lenet.explain import PICTURE_TITLES, Explainer, layer_gray, look_inside, map_grid
-from lenet.export import ACTIVATION_LAYERS, KERAS_FILENAME
 from lenet.inference import Classifier
 from lenet.preprocess import to_mnist
-from lenet.reader import PREVIEW_SCALE, PROMPT
+from lenet.reader import PREVIEW_SCALE, PROMPT, DigitReader
 from lenet.segment import split_digits
-from test_app import upload_value
+from lenet.train.export import ACTIVATION_LAYERS
 
 DIGITS = sorted(STROKES)
 
@@ -85,7 +85,9 @@ def test_a_layers_maps_share_one_scale():
 
 
 def test_blank_canvas_gets_the_prompt_and_no_pictures(explainer):
-    assert look_inside(explainer, sketchpad(np.zeros((800, 800), np.uint8))) == (PROMPT,) + (None,) * 6
+    blank = DigitReader(explainer.classifier).read(sketchpad(np.zeros((800, 800), np.uint8)))
+    assert look_inside(explainer, blank) == (PROMPT,) + (None,) * 6
+    assert look_inside(explainer, None) == (PROMPT,) + (None,) * 6
 
 
 def test_a_number_is_explained_by_the_digit_the_model_is_least_sure_of(explainer):
@@ -93,10 +95,23 @@ def test_a_number_is_explained_by_the_digit_the_model_is_least_sure_of(explainer
     digits = split_digits(value)
     probabilities = np.stack([explainer.classifier.predict(digit) for digit in digits])
     unsure = int(probabilities.max(axis=1).argmin())
-    caption, first, *_ = look_inside(explainer, value)
+    caption, first, *_ = look_inside(explainer, DigitReader(explainer.classifier).read(value))
     assert "**2026**" in caption and f"digit {unsure + 1} of 4" in caption
     shown = np.asarray(first)[::PREVIEW_SCALE, ::PREVIEW_SCALE]
     np.testing.assert_array_equal(shown, np.rint(digits[unsure] * 255))
+
+
+def test_a_reading_is_explained_without_reading_the_drawing_again(explainer, monkeypatch):
+    reading = DigitReader(explainer.classifier).read(sketchpad(known_numbers()["2026"][0]))
+
+    def refuse(*_):
+        raise AssertionError("the drawing was classified again")
+
+    monkeypatch.setattr(explainer.classifier, "predict_batch", refuse)
+    monkeypatch.setattr(explainer.classifier, "predict", refuse)
+    monkeypatch.setattr("lenet.segment.split_digits", refuse)
+    caption, *pictures = look_inside(explainer, reading)
+    assert "**2026**" in caption and all(picture is not None for picture in pictures)
 
 
 def test_explain_api_returns_the_pictures_of_a_drawn_digit(app_client, tmp_path):

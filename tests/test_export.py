@@ -11,12 +11,19 @@ import onnx
 import pytest
 from PIL import Image
 
-from drawing import STROKES, draw_strokes
-from lenet.config import INPUT_NAME, METADATA_FILENAME, ONNX_FILENAME, OUTPUT_NAME, PROJECT_ROOT, TFLITE_FILENAME
-from lenet.export import ONNX_BATCH_DIM, export_onnx
-from lenet.export_check import CHECKED_RUNTIMES, ExportCheckError, check_exports
+from benchmarks.drawing import STROKES, draw_strokes
+from lenet.config import (
+    INPUT_NAME,
+    METADATA_FILENAME,
+    ONNX_FILENAME,
+    OUTPUT_NAME,
+    PROJECT_ROOT,
+    TFLITE_FILENAME,
+)
 from lenet.model import build_model
-from lenet.training import to_model_input
+from lenet.train.export import ONNX_BATCH_DIM, export_onnx
+from lenet.train.export_check import CHECKED_RUNTIMES, ExportCheckError, check_exports
+from lenet.train.pipeline import to_model_input
 
 
 def test_the_onnx_file_takes_image_and_gives_probabilities(exported_model_dir):

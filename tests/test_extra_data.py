@@ -16,7 +16,11 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from PIL import Image
 
-from lenet.extra_data import ExtraDataError, load_labelled_folders, read_digit_image
+from lenet.train.extra_data import (
+    ExtraDataError,
+    load_labelled_folders,
+    read_digit_image,
+)
 
 FORMATS = {"PNG": ".png", "BMP": ".bmp", "GIF": ".gif", "WEBP": ".webp", "JPEG": ".jpg"}
 MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16", "F")

@@ -11,7 +11,7 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image
 
-from drawing import STROKES, draw_strokes
+from benchmarks.drawing import STROKES, draw_strokes
 from lenet.config import DEFAULT_MODEL_DIR, MODEL_DIR_ENV, PROJECT_ROOT
 from lenet.reader import PROMPT
 

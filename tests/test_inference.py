@@ -8,11 +8,16 @@ import pytest
 import tensorflow as tf
 
 from lenet.config import (
-    DEFAULT_MODEL_DIR, METADATA_FILENAME, ONNX_FILENAME, PROJECT_ROOT, RETRAIN_COMMAND, TFLITE_FILENAME,
+    DEFAULT_MODEL_DIR,
+    KERAS_FILENAME,
+    METADATA_FILENAME,
+    ONNX_FILENAME,
+    PROJECT_ROOT,
+    RETRAIN_COMMAND,
+    TFLITE_FILENAME,
 )
-from lenet.export import KERAS_FILENAME
 from lenet.inference import Classifier, ModelLoadError
-from lenet.training import to_model_input
+from lenet.train.pipeline import to_model_input
 
 REQUIRED_TEST_ACCURACY = 0.9940
 
@@ -107,7 +112,7 @@ EXPORT_RUNTIMES = ["litert", "onnx"]
 
 def drawn_digits():
     """(names, (N, 28, 28) model inputs): the test digits and one writer's, drawn and preprocessed like the app's."""
-    from drawing import STROKES, WRITER, draw_strokes, writer_drawing
+    from benchmarks.drawing import STROKES, WRITER, draw_strokes, writer_drawing
     from lenet.preprocess import to_mnist
 
     rng = np.random.default_rng(0)
@@ -208,8 +213,7 @@ class Refuse:
             raise ImportError(f"{name} is not installed here")
 
 sys.meta_path.insert(0, Refuse())
-sys.path.insert(0, "tests")
-from drawing import STROKES, draw_strokes
+from benchmarks.drawing import STROKES, draw_strokes
 from lenet.inference import Classifier
 from lenet.preprocess import to_mnist
 

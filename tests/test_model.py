@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from lenet.config import INPUT_NAME, NUM_CLASSES
-from lenet.model import VARIANTS, build_model
+from lenet.config import INPUT_NAME, NUM_CLASSES, VARIANTS
+from lenet.model import build_model
 
 PAPER_LAYER_NAMES = ["c1", "s2", "c3", "s4", "c5", "flatten", "f6", "output"]
 # LeCun et al. (1998) with C3 fully connected and a 10-way output: 156 + 2,416 + 48,120 + 10,164 + 850.

@@ -6,9 +6,14 @@ import numpy as np
 import pytest
 
 from lenet.config import SHARED_PENDIGITS_DIR
-from lenet.pen_render import DEFAULT_STYLE, as_sketchpad_layer, draw_trajectory, render_digits
-from lenet.pendigits import PenDigit, load_pendigits, writer_split
 from lenet.preprocess import to_mnist
+from lenet.train.pen_render import (
+    DEFAULT_STYLE,
+    as_sketchpad_layer,
+    draw_trajectory,
+    render_digits,
+)
+from lenet.train.pendigits import PenDigit, load_pendigits, writer_split
 
 # Tablet-style trajectories (y grows downwards here, as after parsing): a 7 and a 0.
 SEVEN = (np.array([[0, 0], [100, 0], [40, 200]], np.float32),)

@@ -3,16 +3,21 @@
 import gzip
 
 import keras
+import ncompress
 import numpy as np
 import pytest
 
-from ncompress import compressed_by_ncompress
-
 from lenet import config
 from lenet.config import SHARED_PENDIGITS_DIR
-from lenet.pendigits import (
-    PUBLISHED_MD5, PenDigitsFormatError, WriterSplitError, keep_writers, load_pendigits, parse_unipen,
-    read_pendigits_file, writer_split,
+from lenet.train.pendigits import (
+    PUBLISHED_MD5,
+    PenDigitsFormatError,
+    WriterSplitError,
+    keep_writers,
+    load_pendigits,
+    parse_unipen,
+    read_pendigits_file,
+    writer_split,
 )
 
 HEADER = '.INCLUDE dene.doc\n\n.LEXICON "0" "1" "2" "3" "4" "5" "6" "7" "8" "9"\n.HIERARCHY DIGIT\n\n'
@@ -126,7 +131,7 @@ def test_training_on_fewer_writers_keeps_whole_writers_and_never_a_held_out_one(
 
 
 def read_pendigits_from_text(text):
-    from lenet.pendigits import PenDigits
+    from lenet.train.pendigits import PenDigits
 
     return PenDigits(parse_unipen(text), "test", "")
 
@@ -143,20 +148,20 @@ def test_the_shared_copy_is_the_published_file():
 def test_without_a_local_copy_the_uci_file_is_downloaded_and_checked(tmp_path, monkeypatch):
     import hashlib
 
-    import lenet.pendigits
+    import lenet.train.pendigits
 
     # What UCI serves: the file compressed with Unix compress (a small one here, with its own md5).
     published = (HEADER + "".join(segment(i, i % 10, 1 + i % 30, SEVEN) for i in range(200))).encode()
     download = tmp_path / "pendigits-orig.tra.Z"
-    download.write_bytes(compressed_by_ncompress(published, tmp_path))
+    download.write_bytes(ncompress.compress(published))
     requested = []
-    monkeypatch.setattr(lenet.pendigits, "PUBLISHED_MD5", hashlib.md5(published).hexdigest())
+    monkeypatch.setattr(lenet.train.pendigits, "PUBLISHED_MD5", hashlib.md5(published).hexdigest())
     monkeypatch.setattr(config, "SHARED_PENDIGITS_DIR", tmp_path / "nowhere")
     monkeypatch.setattr(keras.utils, "get_file", lambda name, origin, **_: requested.append(origin) or str(download))
     digits = load_pendigits()
     assert requested == ["https://archive.ics.uci.edu/ml/machine-learning-databases/pendigits/pendigits-orig.tra.Z"]
     assert len(digits.digits) == 200 and digits.name == "pendigits-orig.tra"
     # A download that differs from the published file is refused, with what to do.
-    download.write_bytes(compressed_by_ncompress(published.replace(b" 200  300", b" 201  300", 1), tmp_path))
+    download.write_bytes(ncompress.compress(published.replace(b" 200  300", b" 201  300", 1)))
     with pytest.raises(PenDigitsFormatError, match="differs from the published .* delete it and retry"):
         load_pendigits()

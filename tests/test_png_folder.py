@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from lenet import png_folder
-from lenet.png_folder import PngFolderIndex
+from lenet.web import png_folder
+from lenet.web.png_folder import PngFolderIndex
 
 
 def write(folder, label, name, size):

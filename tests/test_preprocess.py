@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from benchmarks.drawing import STROKES, draw_mnist, draw_strokes, sketchpad
 from lenet.config import DIGIT_BOX_SIZE, IMAGE_SIZE
 from lenet.preprocess import (
     MNIST_CENTER,
@@ -17,8 +18,7 @@ from lenet.preprocess import (
     to_mnist,
     working_mask,
 )
-from lenet.scans import tight_crop
-from drawing import STROKES, draw_mnist, draw_strokes, sketchpad
+from lenet.train.scans import tight_crop
 
 # Two writers' MNIST images of the same digit correlate 0.46 on average and differ by 0.14 per
 # pixel (mean absolute difference, full ink = 1; MNIST's mean pixel is 0.13). The same drawing

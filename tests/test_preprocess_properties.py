@@ -17,9 +17,9 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageDraw
 
 from lenet import preprocess
-from lenet.web.components import MAX_SIDE as LARGEST_CANVAS
 from lenet.config import IMAGE_SIZE
-from lenet.preprocess import MAX_SIDE, InvalidImageError, to_mnist
+from lenet.preprocess import MAX_WORKING_SIDE, InvalidImageError, to_mnist
+from lenet.web.components import MAX_UPLOAD_SIDE
 
 INK_KINDS = ("none", "speck", "lines", "noise", "full")
 # dtype -> how 8-bit ink (0-255) is written in it: the encodings to_mnist reads.
@@ -64,9 +64,9 @@ def sides(low, high):
 # Mostly small canvases (cheap), often slivers, sometimes anything up to the largest accepted.
 canvas_shapes = st.one_of(
     st.tuples(sides(1, 64), sides(1, 64)),
-    st.tuples(sides(1, 8), sides(MAX_SIDE, LARGEST_CANVAS)),
-    st.tuples(sides(MAX_SIDE, LARGEST_CANVAS), sides(1, 8)),
-    st.tuples(sides(1, LARGEST_CANVAS), sides(1, LARGEST_CANVAS)),
+    st.tuples(sides(1, 8), sides(MAX_WORKING_SIDE, MAX_UPLOAD_SIDE)),
+    st.tuples(sides(MAX_WORKING_SIDE, MAX_UPLOAD_SIDE), sides(1, 8)),
+    st.tuples(sides(1, MAX_UPLOAD_SIDE), sides(1, MAX_UPLOAD_SIDE)),
 )
 
 
@@ -209,7 +209,7 @@ def test_any_values_give_an_image_none_or_a_clear_error(array):
 def test_shrinking_keeps_every_side_between_one_pixel_and_max_side(shape):
     # What bounds the cost of a huge canvas, and what must never make a sliver vanish.
     height, width = preprocess._shrunk_shape(shape)
-    assert 1 <= height <= MAX_SIDE and 1 <= width <= MAX_SIDE
+    assert 1 <= height <= MAX_WORKING_SIDE and 1 <= width <= MAX_WORKING_SIDE
     assert height == math.ceil(shape[0] / preprocess._shrink_factor(shape))
 
 
@@ -220,7 +220,7 @@ def test_shrinking_keeps_every_side_between_one_pixel_and_max_side(shape):
 def test_shrinking_combines_every_pixel_of_each_block(array, max_side):
     """Against a direct computation: each output pixel is its block's mean / maximum."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(preprocess, "MAX_SIDE", max_side)
+        patch.setattr(preprocess, "MAX_WORKING_SIDE", max_side)
         factor = preprocess._shrink_factor(array.shape)
         means, maxima = preprocess._shrink(array, np.add), preprocess._shrink(array, np.maximum)
     rows, columns = range(0, array.shape[0], factor), range(0, array.shape[1], factor)

@@ -5,10 +5,18 @@ import itertools
 import numpy as np
 import pytest
 
-from drawing import known_numbers, sketchpad
+from benchmarks.drawing import known_numbers, sketchpad
 from lenet.config import CLASS_NAMES
-from lenet.reader import PREVIEW_GAP, PREVIEW_SCALE, PROMPT, DigitReader, Reading, is_cleared, top_readings
-from lenet.scans import tight_crop
+from lenet.reader import (
+    PREVIEW_GAP,
+    PREVIEW_SCALE,
+    PROMPT,
+    DigitReader,
+    Reading,
+    is_cleared,
+    top_readings,
+)
+from lenet.train.scans import tight_crop
 
 
 def random_probabilities(digits, seed):

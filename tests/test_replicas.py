@@ -10,7 +10,13 @@ import time
 import pytest
 
 from deploy.replicas import (
-    cpu_seconds, free_port, port_is_free, replica_env, start_process, stop_process, wait_until_answering,
+    cpu_seconds,
+    free_port,
+    port_is_free,
+    replica_env,
+    start_process,
+    stop_process,
+    wait_until_answering,
 )
 from lenet.config import PROJECT_ROOT
 

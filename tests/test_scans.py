@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from lenet.scans import INK_LEVEL, read_scan, scan_copies, tight_crop, with_scan_copies
+from lenet.train.scans import (
+    INK_LEVEL,
+    read_scan,
+    scan_copies,
+    tight_crop,
+    with_scan_copies,
+)
 
 
 def bar(height=20, width=2):

@@ -6,7 +6,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import ndimage
 
-from drawing import WRITER, draw_strokes, known_numbers, side_by_side, sketchpad
+from benchmarks.drawing import (
+    WRITER,
+    draw_strokes,
+    known_numbers,
+    side_by_side,
+    sketchpad,
+)
 from lenet.preprocess import to_mnist
 from lenet.segment import group_digits, split_digits
 

@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from browser import running_app
+from benchmarks.browser import running_app
 
 # TensorFlow's import notices, which the app must keep out of its log (lenet/tensorflow_import.py).
 TENSORFLOW_CHATTER = ("oneDNN", "absl::InitializeLog", "TF_ENABLE_ONEDNN_OPTS", "cpu_feature_guard")

@@ -6,7 +6,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import types
 from pathlib import Path
 
@@ -16,12 +15,18 @@ import pytest
 import tensorflow as tf
 
 import train_model
-from lenet import export_check
-from lenet.config import METADATA_FILENAME, ONNX_FILENAME, PROJECT_ROOT, TFLITE_FILENAME
-from lenet.export import KERAS_FILENAME, export_saved_model
+from lenet.config import (
+    KERAS_FILENAME,
+    METADATA_FILENAME,
+    ONNX_FILENAME,
+    PROJECT_ROOT,
+    TFLITE_FILENAME,
+)
 from lenet.inference import Classifier
-from lenet.pendigits import PUBLISHED_MD5
-from lenet.training import to_model_input
+from lenet.train import export_check, recipe, trainer
+from lenet.train.export import export_saved_model
+from lenet.train.pendigits import PUBLISHED_MD5
+from lenet.train.pipeline import to_model_input
 
 SMOKE_FLAGS = ["--limit", "2000", "--epochs", "1"]
 # Where pen data is not the point, MNIST alone keeps the run short.
@@ -83,10 +88,10 @@ def test_smoke_run_writes_metadata_and_report(smoke_model, mnist):
     pen = info["data"]["pendigits"]
     assert pen["md5"] == PUBLISHED_MD5 and pen["file"] == "pendigits-orig.tra"
     assert set(pen["training_writers"]).isdisjoint(pen["validation_writers"])
-    assert len(pen["validation_writers"]) == train_model.PEN_VALIDATION_WRITERS
-    assert (pen["wobble"], pen["stroke_shift"]) == (train_model.PEN_WOBBLE, train_model.PEN_STROKE_SHIFT)
+    assert len(pen["validation_writers"]) == recipe.PEN_VALIDATION_WRITERS
+    assert (pen["wobble"], pen["stroke_shift"]) == (recipe.PEN_WOBBLE, recipe.PEN_STROKE_SHIFT)
     # Scan copies of both sources, and how they are stored.
-    assert (info["data"]["mnist"]["scan_copies"], pen["scan_copies"]) == (train_model.MNIST_SCANS, train_model.PEN_SCANS)
+    assert (info["data"]["mnist"]["scan_copies"], pen["scan_copies"]) == (recipe.MNIST_SCANS, recipe.PEN_SCANS)
     assert info["scan_copies"] == {"square_sides": [12, 20], "thresholded_share": 0.5}
     assert "of them scan copies" in stdout
     assert str(PROJECT_ROOT.parent) not in json.dumps(info)
@@ -148,7 +153,7 @@ def test_exports_that_fail_the_check_fail_the_run_and_leave_the_old_model(smoke_
 def test_exported_model_predicts_what_the_keras_model_did(tmp_path, mnist):
     (x_train, y_train), (x_test, _) = mnist
     args = train_model.parse_args(["--limit", "1000", "--epochs", "1", "--output", str(tmp_path / "m")])
-    model, _, _ = train_model.train(args, x_train[:1000], y_train[:1000])
+    model, _, _ = trainer.train(args, x_train[:1000], y_train[:1000])
     export_saved_model(model, tmp_path / "m")
     images = x_test[:100, ..., np.newaxis].astype(np.float32) / 255
     exported = tf.saved_model.load(str(tmp_path / "m")).signatures["serving_default"]
@@ -213,7 +218,7 @@ def test_failed_export_leaves_the_previous_model_byte_identical(tmp_path, monkey
         (Path(directory) / "saved_model.pb").write_bytes(b"half")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("lenet.export.export_model", disk_full)
+    monkeypatch.setattr("lenet.train.export.export_model", disk_full)
     with pytest.raises(SystemExit, match="No space left on device"):
         train_model.main(["--limit", "300", "--epochs", "1", MNIST_ONLY, "--output", str(output)])
     assert_unchanged(output, snapshot)
@@ -263,9 +268,9 @@ def test_unwritable_output_gets_a_clear_error(tmp_path):
 
 def writer_corrections(folder, per_digit, seed):
     """The tilted writer's drawings saved as the app saves corrections; returns (images, labels)."""
-    from drawing import WRITER, writer_drawing
-    from lenet.corrections import save_correction
+    from benchmarks.drawing import WRITER, writer_drawing
     from lenet.preprocess import to_mnist
+    from lenet.web.corrections import save_correction
 
     rng = np.random.default_rng(seed)
     images, labels = [], []
@@ -312,21 +317,21 @@ def test_scan_copies_of_both_sources_join_the_mnist_side_of_the_batches(mnist):
     (x_train, y_train), (x_test, y_test) = mnist
     pen = types.SimpleNamespace(train=(x_test[:200], y_test[:200]))  # Stand-ins for pen drawings.
     args = train_model.parse_args([])
-    images, labels = train_model.with_scans(x_train[:400], y_train[:400], args, pen)
+    images, labels = recipe.with_scans(x_train[:400], y_train[:400], args, pen)
     # 10 % of the MNIST digits and 25 % of the pen drawings, less the few read as blank.
     assert 400 + 40 + 50 - 4 <= len(images) == len(labels) <= 400 + 40 + 50
     np.testing.assert_array_equal(images[:400], x_train[:400])
     assert len(pen.train[0]) == 200  # The pen side keeps only drawings as drawn.
-    alone, _ = train_model.with_scans(x_train[:400], y_train[:400], train_model.parse_args(["--pen-scans", "0"]), pen)
+    alone, _ = recipe.with_scans(x_train[:400], y_train[:400], train_model.parse_args(["--pen-scans", "0"]), pen)
     assert len(alone) <= 440 and len(alone) < len(images)
-    unchanged, _ = train_model.with_scans(x_train[:400], y_train[:400], train_model.parse_args(["--mnist-scans", "0"]), None)
+    unchanged, _ = recipe.with_scans(x_train[:400], y_train[:400], train_model.parse_args(["--mnist-scans", "0"]), None)
     assert len(unchanged) == 400
 
 
 def test_pen_training_writers_trains_on_that_many_whole_writers(tmp_path):
     args = train_model.parse_args(["--limit", "300", "--pen-training-writers", "3", "--pen-variants", "1",
                                    "--output", str(tmp_path / "m")])
-    pen = train_model.load_pen_data(args)
+    pen = recipe.load_pen_data(args)
     assert len(pen.training_writers) == 3 and pen.source["training_writers"] == pen.training_writers
     assert {digit.writer for digit in pen.trajectories} == set(pen.training_writers)
     assert not set(pen.training_writers) & set(pen.validation_writers)
@@ -345,7 +350,7 @@ def test_no_pen_data_is_the_mnist_only_path(tmp_path, mnist):
     args = train_model.parse_args(["--limit", "600", "--epochs", "1", "--output", str(tmp_path / "direct")])
     keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
-    direct, _, _ = train_model.train(args, x_train[:600], y_train[:600])
+    direct, _, _ = trainer.train(args, x_train[:600], y_train[:600])
     for saved, trained in zip(keras.models.load_model(output / KERAS_FILENAME).get_weights(), direct.get_weights()):
         np.testing.assert_array_equal(saved, trained)
 

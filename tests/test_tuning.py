@@ -13,7 +13,8 @@ import tensorflow as tf
 
 import train_model
 from lenet.config import DEFAULT_MODEL_DIR, METADATA_FILENAME, PROJECT_ROOT
-from lenet.tuning import (
+from lenet.train import recipe
+from lenet.train.tuning import (
     BRUSH_RANGES,
     PEN_SHARES,
     SUMMARY_JSON,
@@ -100,13 +101,13 @@ def test_pen_knobs_are_searched_starting_from_the_recipe(search):
     space = {hp["config"]["name"]: hp["config"] for hp in recorded["0"]["hyperparameters"]["space"]}
     lowest, highest, step = PEN_SHARES
     assert (space["pen_share"]["min_value"], space["pen_share"]["max_value"], space["pen_share"]["step"]) == (
-        lowest, max(highest, train_model.PEN_SHARE), step)
+        lowest, max(highest, recipe.PEN_SHARE), step)
     assert {brush_name(brush) for brush in BRUSH_RANGES} <= set(space["pen_brush"]["values"])
     # Trial 0 is the trainer's recipe, pen knobs included, whatever --pen-share said.
     assert "Note: --tune searches --pen-share; the value given is not used." in stdout
     values = recorded["0"]["hyperparameters"]["values"]
-    assert {name: values[name] for name in train_model.RECIPE} == train_model.RECIPE
-    assert values["pen_share"] == train_model.PEN_SHARE and values["pen_brush"] == brush_name(train_model.PEN_BRUSH)
+    assert {name: values[name] for name in recipe.RECIPE} == recipe.RECIPE
+    assert values["pen_share"] == recipe.PEN_SHARE and values["pen_brush"] == brush_name(recipe.PEN_BRUSH)
     # Each brush range is drawn once for the whole run, trials and final training together.
     ranges = drawn_ranges(stdout)
     assert len(ranges) == len(set(ranges))
@@ -127,7 +128,7 @@ def test_pen_search_scores_both_populations_and_exports_the_winner(search):
     assert winner["hyperparameters"]["values"] == best["hyperparameters"]
     # The winning recipe, pen share and brush range included, is what the exported model was trained with.
     chosen = best["hyperparameters"]
-    assert {name: info[name] for name in train_model.RECIPE} == {name: chosen[name] for name in train_model.RECIPE}
+    assert {name: info[name] for name in recipe.RECIPE} == {name: chosen[name] for name in recipe.RECIPE}
     assert info["epochs"] == chosen["epochs"]
     pen = info["data"]["pendigits"]
     assert pen["share"] == pytest.approx(chosen["pen_share"]) and brush_name(pen["brush"]) == chosen["pen_brush"]
@@ -149,7 +150,7 @@ def test_mnist_only_search_is_the_search_before_pen_data(mnist_only_search):
     summary = json.loads((root / "model" / SUMMARY_JSON).read_text())
     assert summary["objective_metric"] == "val_accuracy"
     best = summary["trials"][0]
-    assert set(best["hyperparameters"]) == {*train_model.RECIPE, "epochs"}
+    assert set(best["hyperparameters"]) == {*recipe.RECIPE, "epochs"}
     assert {name: info[name] for name in best["hyperparameters"]} == best["hyperparameters"]
     assert list(info["data"]) == ["mnist"]
     header = (root / "model" / SUMMARY_MARKDOWN).read_text().split("\n| ")[1]
@@ -191,14 +192,14 @@ def test_resumed_search_runs_only_the_new_trial(search, tmp_path):
 
 
 def test_other_pen_data_or_recipe_starts_another_search():
-    recipe = {**train_model.RECIPE, "pen_share": 0.25, "pen_brush": (0.04, 0.16)}
+    searched = {**recipe.RECIPE, "pen_share": 0.25, "pen_brush": (0.04, 0.16)}
     data = {"md5": "abc", "trajectories": 6000, "variants": 4, "validation_writers": [1, 2, 3, 4, 5]}
-    name = lambda recipe, **changed: project_name(  # noqa: E731
-        30, 60000, 1, recipe, PenSearchData(draw=None, validation=None, fingerprint={**data, **changed}))
-    names = [name(recipe), name(recipe, variants=2), name(recipe, validation_writers=[1, 2, 3, 4, 6]),
-             name(recipe, md5="abd"), name({**recipe, "pen_share": 0.3}), name({**recipe, "pen_brush": (0.02, 0.08)})]
+    name = lambda searched, **changed: project_name(  # noqa: E731
+        30, 60000, 1, searched, PenSearchData(draw=None, validation=None, fingerprint={**data, **changed}))
+    names = [name(searched), name(searched, variants=2), name(searched, validation_writers=[1, 2, 3, 4, 6]),
+             name(searched, md5="abd"), name({**searched, "pen_share": 0.3}), name({**searched, "pen_brush": (0.02, 0.08)})]
     assert len(set(names)) == len(names)
-    assert name(recipe).startswith(project_name(30, 60000, 1) + "-pen-")
+    assert name(searched).startswith(project_name(30, 60000, 1) + "-pen-")
 
 
 def test_interrupted_search_keeps_the_old_model_and_leaves_the_trial_to_rerun(tmp_path, mnist):

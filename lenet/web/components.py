@@ -21,7 +21,7 @@ from gradio.data_classes import FileData, ImageData
 from PIL import Image
 
 # Four times the canvas: larger drawings are refused before any pixel is decoded.
-MAX_SIDE = 4096
+MAX_UPLOAD_SIDE = 4096
 READABLE_FORMATS = "PNG, WebP or JPEG"
 
 
@@ -48,7 +48,7 @@ class DigitSketchpad(gr.Sketchpad):
 
 
 def check_image_file(file):
-    """FileData or bytes -> None; raise gr.Error if it is not an image or larger than MAX_SIDE."""
+    """FileData or bytes -> None; raise gr.Error if it is not an image or larger than MAX_UPLOAD_SIDE."""
     source = file.path if isinstance(file, FileData) else io.BytesIO(file)
     try:
         with Image.open(source) as image:
@@ -59,9 +59,9 @@ def check_image_file(file):
             f"Send a {READABLE_FORMATS} image.",
             print_exception=False,
         ) from error
-    if max(width, height) > MAX_SIDE:
+    if max(width, height) > MAX_UPLOAD_SIDE:
         raise gr.Error(
-            f"The drawing is {width}×{height} pixels; the limit is {MAX_SIDE}×{MAX_SIDE}. "
+            f"The drawing is {width}×{height} pixels; the limit is {MAX_UPLOAD_SIDE}×{MAX_UPLOAD_SIDE}. "
             "Send a smaller image.",
             print_exception=False,
         )

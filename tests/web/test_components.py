@@ -6,7 +6,12 @@ import pytest
 from gradio.data_classes import FileData
 from PIL import Image
 
-from lenet.web.components import DigitSketchpad, PreviewImage, check_image_file, write_png_atomically
+from lenet.web.components import (
+    DigitSketchpad,
+    PreviewImage,
+    check_image_file,
+    write_png_atomically,
+)
 
 
 def test_components_render_with_gradios_own_front_end():

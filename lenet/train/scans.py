@@ -10,8 +10,8 @@ import numpy as np
 from PIL import Image
 
 from lenet.config import IMAGE_SIZE
-from lenet.parallel import map_in_processes
 from lenet.preprocess import to_mnist_uint8
+from lenet.train.parallel import map_in_processes
 
 # Square sides of the training copies, in px: around the 16 of USPS and Semeion.
 SIDES = (12, 20)
@@ -43,7 +43,7 @@ def scan_copies(images, labels, fraction, seed):
     """(uint8 (N, 28, 28) white on black, labels) -> scan copies of round(fraction * N) of them, picked
     at random: (uint8 (M, 28, 28) as to_mnist reads each scan, their labels). Each copy has its own
     side in SIDES and is thresholded with probability THRESHOLDED_SHARE; the same seed makes the same
-    copies. A copy to_mnist calls blank is left out. Reading runs on every core (lenet.parallel)."""
+    copies. A copy to_mnist calls blank is left out. Reading runs on every core (lenet.train.parallel)."""
     rng = np.random.default_rng(seed)
     picked = rng.choice(len(images), size=round(fraction * len(images)), replace=False)
     sides = rng.integers(SIDES[0], SIDES[1] + 1, size=len(picked))

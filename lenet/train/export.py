@@ -10,13 +10,20 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from lenet.atomic import atomic_directory
-from lenet.config import INPUT_NAME, INPUT_SHAPE, METADATA_FILENAME, ONNX_FILENAME, OUTPUT_NAME, TFLITE_FILENAME
-from lenet.export_check import check_exports, export_check_metadata
+from lenet.config import (
+    INPUT_NAME,
+    INPUT_SHAPE,
+    KERAS_FILENAME,
+    METADATA_FILENAME,
+    ONNX_FILENAME,
+    OUTPUT_NAME,
+    TFLITE_FILENAME,
+)
+from lenet.train.atomic import atomic_directory
+from lenet.train.export_check import check_exports, export_check_metadata
 
 # Layers whose outputs the "activations" signature exposes, for showing what each layer sees.
 ACTIVATION_LAYERS = ("c1", "c3", "f6", "output")
-KERAS_FILENAME = "lenet5.keras"
 # The batch dimension's name in the ONNX file, where tf2onnx would write "unk__50".
 ONNX_BATCH_DIM = "batch"
 

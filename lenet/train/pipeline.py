@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lenet.augment import augment_batch
-from lenet.parallel import map_in_processes
+from lenet.train.augment import augment_batch
+from lenet.train.parallel import map_in_processes
 
 # Floor of the cosine learning-rate decay, as a fraction of the initial rate.
 FINAL_LEARNING_RATE_FRACTION = 0.01

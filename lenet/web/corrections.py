@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from lenet.config import CLASS_NAMES, IMAGE_SIZE
-from lenet.png_folder import PngFolderIndex
+from lenet.web.png_folder import PngFolderIndex
 
 CORRECTIONS_DIR_ENV = "LENET_CORRECTIONS_DIR"
 DEFAULT_CORRECTIONS_DIR = "corrections"

@@ -10,10 +10,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import ncompress
 import numpy as np
 
 from lenet import config
-from lenet.lzw import LzwError, unlzw
 
 PENDIGITS_FILENAME = "pendigits-orig.tra"
 # UCI publishes the file compressed with Unix `compress` (.Z); ../shared holds it gzipped.
@@ -97,8 +97,8 @@ def read_pendigits_file(path):
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
         elif raw[:2] == b"\x1f\x9d":
-            raw = unlzw(raw)
-    except (OSError, EOFError, gzip.BadGzipFile, LzwError) as error:
+            raw = ncompress.decompress(raw)
+    except (OSError, EOFError, ValueError) as error:  # ValueError: a corrupt .Z; BadGzipFile is an OSError.
         raise PenDigitsFormatError(f"{path}: cannot be read or decompressed ({error}). {POINT_ELSEWHERE}.") from error
     try:
         text = raw.decode("ascii")
@@ -235,7 +235,7 @@ def keep_writers(pen_digits, indices, count, seed):
 
 def _download():
     """PenDigits from the UCI file, downloaded once into Keras's cache and checked against its md5."""
-    import keras  # Imported here so that `import lenet.pendigits` does not pay for TensorFlow.
+    import keras  # Imported here so that `import lenet.train.pendigits` does not pay for TensorFlow.
 
     try:
         path = Path(keras.utils.get_file(f"{PENDIGITS_FILENAME}.Z", origin=UCI_URL, cache_subdir="datasets"))

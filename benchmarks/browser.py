@@ -1,7 +1,7 @@
 """Drive the app in a real Chromium: start `python demo.py`, open its page, draw digits like a person.
 
 Shared by tests/test_browser.py and benchmarks/bench_browser.py. The digits are the unit-square
-polylines of tests/drawing.py, scaled onto the sketchpad's canvas on the page.
+polylines of benchmarks/drawing.py, scaled onto the sketchpad's canvas on the page.
 """
 
 import math
@@ -9,9 +9,10 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
+from benchmarks.drawing import STROKES
+
 # free_port and log_tail are imported from here by the tests and benchmarks too.
 from deploy.replicas import Replica, free_port, log_tail  # noqa: F401
-from drawing import STROKES
 from lenet.config import CANVAS_SIZE
 
 # Debian's Chromium: Playwright's own browser download is not used (it is blocked here).
@@ -30,7 +31,7 @@ ZOOM = "#sketchpad .zoom-number [role=button]"  # The zoom shown over the canvas
 AREA_MARGIN = 30
 # A digit is drawn this tall, as a fraction of the drawing area's height: big like a real drawing.
 DIGIT_HEIGHT = 0.7
-DIGIT_ASPECT = 0.7  # width / height, about the default box of tests/drawing.py.
+DIGIT_ASPECT = 0.7  # width / height, about the default box of benchmarks/drawing.py.
 # A number's digits stand this far apart (in digit heights, as people write them); the row fills at
 # most NUMBER_WIDTH of the drawing area's width (clear of the toolbar over its left edge on a phone),
 # the digits shrinking if it must.

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from lenet.training import to_model_input
+from lenet.train.pipeline import to_model_input
 
 PEN_ACCURACY = "val_pen_accuracy"  # Accuracy on the held-out pen writers.
 BOTH_ACCURACY = "val_both_accuracy"  # Its mean with MNIST's val_accuracy: what selects the epoch.

@@ -14,8 +14,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from lenet.config import IMAGE_SIZE
-from lenet.parallel import map_in_processes
 from lenet.preprocess import to_mnist_uint8
+from lenet.train.parallel import map_in_processes
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def render_digits(digits, variants, seed, style=DEFAULT_STYLE, keep_blank=False)
     Each trajectory is drawn `variants` times, differently; the same seed draws the same images.
     A drawing to_mnist calls blank (rare: a very thick brush) is left out, or with `keep_blank`
     kept as all zeros, so that a benchmark counts it as a miss. The random choices are made here,
-    in order; painting and reading, 95 % of the time, run on every core (lenet.parallel), so the
+    in order; painting and reading, 95 % of the time, run on every core (lenet.train.parallel), so the
     images do not depend on how many cores there are.
     """
     rng = np.random.default_rng(seed)

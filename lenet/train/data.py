@@ -270,7 +270,7 @@ def _load_npz_arrays(path):
 
 def _download_with_keras():
     """Return MNIST from keras.datasets (downloaded once, then cached in ~/.keras/datasets)."""
-    import keras  # Imported here so that `import lenet.data` does not pay for TensorFlow.
+    import keras  # Imported here so that `import lenet.train.data` does not pay for TensorFlow.
 
     source = "keras.datasets.mnist.load_data()"
     try:

@@ -30,10 +30,15 @@ import keras
 import keras_tuner
 import tensorflow as tf
 
-from lenet.model import VARIANTS, build_model
-from lenet.selection import BOTH_ACCURACY, PEN_ACCURACY, KeepBestOnBothPopulations
-from lenet.stopping import stop_training_on_signals
-from lenet.training import compile_for_training, evaluation_dataset, training_dataset
+from lenet.config import VARIANTS
+from lenet.model import build_model
+from lenet.train.pipeline import (
+    compile_for_training,
+    evaluation_dataset,
+    training_dataset,
+)
+from lenet.train.selection import BOTH_ACCURACY, PEN_ACCURACY, KeepBestOnBothPopulations
+from lenet.train.stopping import stop_training_on_signals
 
 TUNER_NAME = "BayesianOptimization"
 OBJECTIVE = "val_accuracy"  # Last epoch's accuracy on the held-out images: what the exported model gets.

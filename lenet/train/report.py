@@ -37,7 +37,7 @@ def _plot_curves(path, history):
     epochs = np.arange(1, len(history["loss"]) + 1)
     figure, (accuracy_axis, loss_axis) = plt.subplots(1, 2, figsize=(10, 4))
     for axis, metric in ((accuracy_axis, "accuracy"), (loss_axis, "loss")):
-        axis.plot(epochs, history[metric], label=f"training (augmented)")
+        axis.plot(epochs, history[metric], label="training (augmented)")
         if f"val_{metric}" in history:
             axis.plot(epochs, history[f"val_{metric}"], label="validation")
         axis.set_xlabel("epoch")
