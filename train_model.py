@@ -104,8 +104,8 @@ def parse_args(argv=None):
                              "else ../shared/mnist if present, else Keras's download)")
     parser.add_argument("--pen-data", type=existing_dir, default=None, metavar="DIR",
                         help="folder with pendigits-orig.tra[.gz|.Z], pen trajectories drawn in training "
-                             "as a person draws in the app (default: ../shared/pendigits if present, "
-                             "else downloaded from UCI once)")
+                             "as a person draws in the app (default: $PENDIGITS_DIR, else ../shared/pendigits "
+                             "if present, else downloaded from UCI once)")
     parser.add_argument("--no-pen-data", action="store_true",
                         help="train on MNIST alone (with --mnist-scans 0 too: the recipe before pen data) "
                              "(default: off)")

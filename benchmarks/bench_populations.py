@@ -26,8 +26,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from bench_freehand import random_drawing
 
+from benchmarks.bench_freehand import random_drawing
 from lenet.config import DEFAULT_MODEL_DIR, NUM_CLASSES, PROJECT_ROOT
 from lenet.inference import Classifier
 from lenet.preprocess import to_mnist

@@ -24,9 +24,8 @@ import numpy as np
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from benchmarks.bench_load import wait_until_serving
-from benchmarks.browser import free_port
 from benchmarks.drawing import STROKES, draw_strokes
+from deploy.replicas import free_port, wait_until_answering
 from lenet.config import PROJECT_ROOT
 
 PROMPT = "Draw a digit"  # lenet.reader.PROMPT, without importing the app here.
@@ -60,11 +59,13 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.cache_dir = cache_dir
-        self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(self.port)], cwd=PROJECT_ROOT,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, "GRADIO_TEMP_DIR": str(cache_dir), "GRADIO_ANALYTICS_ENABLED": "False"},
-        )
+        self.log_path = cache_dir.parent / "server.log"
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "benchmarks.bench_soak", "--serve", str(self.port)], cwd=PROJECT_ROOT,
+                stdout=log, stderr=subprocess.STDOUT,
+                env={**os.environ, "GRADIO_TEMP_DIR": str(cache_dir), "GRADIO_ANALYTICS_ENABLED": "False"},
+            )
 
     def rss_mb(self):
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -282,7 +283,7 @@ def main():
         (scratch / "uploads").mkdir()
         server = Server(scratch / "cache")
         try:
-            wait_until_serving(server.url, server.process)
+            wait_until_answering(server.url, server.process, server.log_path)
             bad = bad_payloads(scratch / "uploads")
             warm_up = Results()
             _, threads = run_clients(args.clients, url=server.url, endpoint="/predict", results=warm_up,

@@ -43,6 +43,7 @@ MNIST_DIR_ENV = "MNIST_DIR"
 
 # Pen-drawn digits (UCI pendigits) for training beside MNIST; users download them through Keras.
 SHARED_PENDIGITS_DIR = PROJECT_ROOT.parent / "shared" / "pendigits"
+PENDIGITS_DIR_ENV = "PENDIGITS_DIR"
 
 RETRAIN_COMMAND = "python train_model.py"
 REEXPORT_COMMAND = "python train_model.py --export-only --init-from saved_model"

@@ -3,9 +3,8 @@
 from dataclasses import replace
 
 import numpy as np
-import pytest
+from conftest import pen_digits_or_skip
 
-from lenet.config import SHARED_PENDIGITS_DIR
 from lenet.preprocess import to_mnist
 from lenet.train.pen_render import (
     DEFAULT_STYLE,
@@ -74,8 +73,7 @@ def test_a_drawn_trajectory_is_read_as_its_digit(classifier):
 
 
 def test_held_out_pen_writers_are_read_by_the_committed_model(classifier):
-    if not SHARED_PENDIGITS_DIR.is_dir():
-        pytest.skip(f"no pen digits at {SHARED_PENDIGITS_DIR}")
+    pen_digits_or_skip()
     digits = load_pendigits()
     _, validation, _ = writer_split(digits, 5, seed=1)  # The trainer's default split.
     picked = [digits.digits[index] for index in validation[::10]]

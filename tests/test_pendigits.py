@@ -6,9 +6,9 @@ import keras
 import ncompress
 import numpy as np
 import pytest
+from conftest import pen_digits_or_skip
 
 from lenet import config
-from lenet.config import SHARED_PENDIGITS_DIR
 from lenet.train.pendigits import (
     PUBLISHED_MD5,
     PenDigitsFormatError,
@@ -137,8 +137,7 @@ def read_pendigits_from_text(text):
 
 
 def test_the_shared_copy_is_the_published_file():
-    if not SHARED_PENDIGITS_DIR.is_dir():
-        pytest.skip(f"no pen digits at {SHARED_PENDIGITS_DIR}")
+    pen_digits_or_skip()
     digits = load_pendigits()
     assert digits.md5 == PUBLISHED_MD5 and len(digits.digits) == 7494
     assert np.bincount(digits.labels).tolist() == [780, 779, 780, 719, 780, 720, 720, 778, 719, 719]
@@ -157,6 +156,7 @@ def test_without_a_local_copy_the_uci_file_is_downloaded_and_checked(tmp_path, m
     requested = []
     monkeypatch.setattr(lenet.train.pendigits, "PUBLISHED_MD5", hashlib.md5(published).hexdigest())
     monkeypatch.setattr(config, "SHARED_PENDIGITS_DIR", tmp_path / "nowhere")
+    monkeypatch.delenv(config.PENDIGITS_DIR_ENV, raising=False)
     monkeypatch.setattr(keras.utils, "get_file", lambda name, origin, **_: requested.append(origin) or str(download))
     digits = load_pendigits()
     assert requested == ["https://archive.ics.uci.edu/ml/machine-learning-databases/pendigits/pendigits-orig.tra.Z"]
@@ -165,3 +165,10 @@ def test_without_a_local_copy_the_uci_file_is_downloaded_and_checked(tmp_path, m
     download.write_bytes(ncompress.compress(published.replace(b" 200  300", b" 201  300", 1)))
     with pytest.raises(PenDigitsFormatError, match="differs from the published .* delete it and retry"):
         load_pendigits()
+
+
+def test_pendigits_dir_in_the_environment_is_where_they_are_read(tmp_path, monkeypatch):
+    (tmp_path / "pendigits-orig.tra").write_text(HEADER + segment(0, 7, 3, SEVEN) + segment(1, 1, 4, ONE))
+    monkeypatch.setenv(config.PENDIGITS_DIR_ENV, str(tmp_path))
+    digits = load_pendigits()
+    assert digits.labels.tolist() == [7, 1] and digits.writers.tolist() == [3, 4]
