@@ -132,7 +132,7 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
                                               elem_id="correction-note", padding=True)
 
     # Closed at first: the live answer stays alone on the first screen (a phone's too), and only
-    # those who open it pay for explaining each drawing (about 20 ms of CPU with its six PNGs).
+    # those who open it pay for explaining each drawing (a model pass with gradients and six PNGs).
     with gr.Accordion("Look inside: your digit (in a number, the least sure one) going through LeNet-5", open=False, elem_id="look-inside") as inside:
         inside_open = gr.State(False)
         inside_caption = gr.Markdown(PROMPT, elem_id="inside-caption")
@@ -172,7 +172,7 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
 
     demo.load(fn=None, js=(WEB / "keep_brush_ready.js").read_text())
 
-# A prediction takes about 2 ms of CPU; Gradio's transport costs far more. Four at a time keep two
+# A prediction costs far less CPU than Gradio's transport around it. Four at a time keep two
 # CPU cores busy while requests wait on I/O, and the classifier is safe to call from threads.
 # Live prediction sends one event per stroke, so a bounded queue sheds load instead of lagging.
 demo.queue(default_concurrency_limit=4, max_size=64)

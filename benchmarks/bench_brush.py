@@ -4,7 +4,7 @@ The app's sketchpad paints every stroke with one brush of config.BRUSH_RADIUS; h
 against the digit depends on how tall people write, and on the app's 480x240 canvas a number's
 digits come out 50-100 px tall. Numbers of 1-5 digits of the held-out pen writers (the trainer's
 default split: writers no training set holds) are drawn as in the app: each digit as its
-trajectory goes (lenet/pen_render.py), as tall as the writer likes but small enough for the
+trajectory goes (lenet/train/pen_render.py), as tall as the writer likes but small enough for the
 number to fit (50-200 px), gaps of 0.15-0.5 digit heights, every stroke with the same brush. Each
 brush width draws the same numbers, read through the app's reader (split, normalize, one model
 call). Prints exact-number accuracy per brush, for single digits and numbers, small (under

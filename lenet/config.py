@@ -55,12 +55,10 @@ def served_model_dir():
 
 # The page's sketchpad: its canvas's own resolution (not its size on screen), width x height, and
 # the brush radius in canvas pixels. Wide, for a number. After every stroke the browser exports the
-# canvas as images before sending it, and that time grows with its pixels (benchmarks/bench_browser.py,
-# pen-up -> answer p50: 480x240 768 ms, 560x280 905 ms, the single-digit page's 400x400 787 ms);
-# a digit drawn in 480x240 is still 150 px tall. The brush is thin enough for a number's digits,
-# 50-100 px tall here: a brush thicker than a loop closes it (an 8 becomes a blob). Numbers of
-# 1-5 held-out pen writers' digits read exactly 82.7 % with a radius of 9 (18 px), 88.1 % with 5,
-# small numbers 72.5 % and 83.1 % (benchmarks/bench_brush.py).
+# canvas as images before sending it, and that time grows with its pixels, so the canvas is no
+# larger than a number needs (benchmarks/bench_browser.py). The brush is thin enough for a number's
+# small digits: a brush thicker than a loop closes it, and an 8 becomes a blob
+# (benchmarks/bench_brush.py measures numbers at each brush width).
 CANVAS_SIZE = (480, 240)
 BRUSH_RADIUS = 5
 

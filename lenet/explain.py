@@ -19,7 +19,7 @@ from lenet.tensorflow_import import import_tensorflow
 
 # SmoothGrad (Smilkov et al., 2017) times the input: the gradient averaged over noisy copies of the
 # image is far less speckled than a single one. 16 copies at a noise of 0.15 (on the [0, 1] pixel
-# range) cost one batch of 17 through the model, about 6 ms; more copies look the same.
+# range) cost one batch of 17 through the model; more copies look the same.
 SMOOTHGRAD_SAMPLES = 16
 SMOOTHGRAD_NOISE = 0.15
 SMOOTHGRAD_SEED = 0  # Fixed, so the same drawing always gets the same map.
@@ -78,7 +78,7 @@ class Explainer:
         # model exported before the activations signature existed.
         activations = classifier.signature("activations")
 
-        # Traced once, on the first call (0.2 s): 3 ms a call instead of 7 ms eagerly.
+        # Traced once, on the first call: each later call then runs as one graph, faster than eagerly.
         @tf.function(input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)])
         def activations_and_gradients(images):
             """(1 + n, 28, 28, 1) -> (activations of all, gradients of the top class's score for images 1..n)."""

@@ -57,7 +57,7 @@ DOT_EXTENT = 3.0
 DOT_MASS = 0.1
 
 # Scanned sets stretch a bold 1 into a bar no longer than three of its widths: 15% of MNIST test's
-# 1s stored as black-and-white 16x16 scans were called blank as dots (README). In a picture, a
+# 1s stored as black-and-white 16x16 scans were called blank as dots (docs/BENCHMARKS.md). In a picture, a
 # piece reaching across half of its long side or more is such a bar, not a dot, when it is
 # elongated: the spread of its pixels along its long axis at least BAR_ELONGATION times the spread
 # across it (those 1s: 1.18-2.6, median 1.7). A round or square blot (1.0) stays blank.

@@ -31,8 +31,8 @@ from lenet.preprocess import (
 )
 
 # Pieces are found on the ink box shrunk by an integer factor (block maximum) to about this many
-# rows: labelling a 1024 px canvas at full size costs 3 ms, and gaps wider than 2 / SEGMENT_ROWS of
-# the digit height (a thin brush's width) still separate the digits.
+# rows: labelling a large canvas at full size costs more than the rest of the reading, and gaps
+# wider than 2 / SEGMENT_ROWS of the digit height (a thin brush's width) still separate the digits.
 SEGMENT_ROWS = 128
 
 # Two groups whose columns overlap by at least this fraction of the narrower one's width are one

@@ -117,7 +117,7 @@ def haproxy():
 
 @pytest.fixture(scope="module")
 def chromium():
-    """A headless Chromium (tests/browser.py); skipped without one, failed in CI, which installs it."""
+    """A headless Chromium (benchmarks/browser.py); skipped without one, failed in CI, which installs it."""
     from playwright.sync_api import sync_playwright
 
     from benchmarks.browser import chromium_path, launch_chromium

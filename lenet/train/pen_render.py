@@ -26,7 +26,7 @@ class DrawingStyle:
     heights: tuple = (0.30, 0.90)  # digit height, fraction of the canvas's short side
     brushes: tuple = (0.04, 0.16)  # brush diameter, fraction of the digit's height
     stroke_width_jitter: float = 0.15  # each stroke's brush within +-15 % of the drawing's
-    max_slant: float = 0.25  # horizontal shear, as in lenet/augment.py
+    max_slant: float = 0.25  # horizontal shear, as in lenet/train/augment.py
     max_rotation_degrees: float = 8.0
     max_aspect_change: float = 0.10
     wobble: float = 0.0  # smooth random bending of each stroke on its own, a fraction of the digit's size

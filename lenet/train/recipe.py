@@ -28,24 +28,24 @@ BATCH_SIZE = 128
 LEARNING_RATE = 2e-3  # Peak of the cosine decay.
 SEED = 1
 VARIANT = "modern"
-AUGMENT_STRENGTH = 1.0  # Scales every distortion range in lenet/augment.py.
+AUGMENT_STRENGTH = 1.0  # Scales every distortion range in lenet/train/augment.py.
 # Fine-tuning (--init-from) starts from trained weights: fewer epochs, a gentler learning rate.
 FINE_TUNE_EPOCHS = 3
 FINE_TUNE_LEARNING_RATE = 2e-4
 VALIDATION_FRACTION = 1 / 12  # 5,000 of the 60,000 training images; the test set is never used to choose.
 # Pen-drawn digits (UCI pendigits, 30 writers) teach styles MNIST's US writers rarely use.
-PEN_SHARE = 0.15  # Of every batch: the most that keeps MNIST test at 99.4 % (README, Retraining).
+PEN_SHARE = 0.15  # Of every batch: the most that keeps MNIST test at 99.4 % (docs/TRAINING.md).
 PEN_VARIANTS = 4  # Drawings of each trajectory, each with its own brush, size, slant and place.
 PEN_VALIDATION_WRITERS = 5  # Whole writers held out, never random samples.
 PEN_BRUSH = DEFAULT_STYLE.brushes  # Brush diameter as a fraction of the digit's height.
 # Training drawings' strokes are bent smoothly (up to about this share of the digit's size) and a
 # digit's strokes moved apart a little: 25 writers' hands made more varied, which reads held-out
-# writers better (README, Retraining). Validation drawings stay as drawn.
+# writers better (docs/TRAINING.md). Validation drawings stay as drawn.
 PEN_WOBBLE = 0.08
 PEN_STROKE_SHIFT = 0.03
 # Copies of this share of the MNIST training digits, and of the pen drawings, stored as scanned sets
-# store digits (lenet/scans.py: the ink box stretched to a small square), teach the shapes of scans
-# that users upload (README, Retraining).
+# store digits (lenet/train/scans.py: the ink box stretched to a small square), teach the shapes of scans
+# that users upload (docs/TRAINING.md).
 MNIST_SCANS = 0.10
 PEN_SCANS = 0.25
 TUNE_DIR = PROJECT_ROOT / "tuning"  # Git-ignored; keeps searches resumable.
@@ -96,7 +96,7 @@ def load_pen_data(args):
 
 def with_scans(x_fit, y_fit, args, pen):
     """MNIST training digits plus scan copies of args.mnist_scans of them and of args.pen_scans of the
-    pen training drawings (lenet/scans.py). The copies join MNIST's side of every batch, so
+    pen training drawings (lenet/train/scans.py). The copies join MNIST's side of every batch, so
     --pen-share stays the share of pen drawings as drawn."""
     started = time.perf_counter()
     images, labels = with_scan_copies(x_fit, y_fit, args.mnist_scans, args.seed)

@@ -24,6 +24,9 @@ from lenet.train.tuning import (
     project_name,
 )
 
+# The trainer runs on the team's data, or on stand-ins where ../shared has none (conftest.py).
+pytestmark = pytest.mark.usefixtures("training_data")
+
 # One drawing per pen trajectory keeps the drawing to seconds; the search works the same with more.
 SMOKE_FLAGS = ["--limit", "2000", "--epochs", "1", "--pen-variants", "1"]
 MNIST_ONLY = "--no-pen-data"

@@ -13,24 +13,23 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from stand_in_data import write_mnist, write_pendigits
 
 import train_model
 from lenet.config import (
     KERAS_FILENAME,
     METADATA_FILENAME,
-    MNIST_DIR_ENV,
     ONNX_FILENAME,
-    PENDIGITS_DIR_ENV,
     PROJECT_ROOT,
     TFLITE_FILENAME,
 )
 from lenet.inference import Classifier
 from lenet.train import export_check, recipe, trainer
-from lenet.train.data import default_data_dir
 from lenet.train.export import export_saved_model
-from lenet.train.pendigits import PUBLISHED_MD5, default_pen_data_dir
+from lenet.train.pendigits import PUBLISHED_MD5
 from lenet.train.pipeline import to_model_input
+
+# The trainer runs on the team's data, or on stand-ins where ../shared has none (conftest.py).
+pytestmark = pytest.mark.usefixtures("training_data")
 
 SMOKE_FLAGS = ["--limit", "2000", "--epochs", "1"]
 # Where pen data is not the point, MNIST alone keeps the run short.
@@ -42,22 +41,6 @@ def run_trainer(*flags, **popen_args):
         [sys.executable, "train_model.py", *flags], cwd=PROJECT_ROOT, capture_output=True, text=True,
         timeout=300, **popen_args,
     )
-
-
-@pytest.fixture(scope="module", autouse=True)
-def training_data(tmp_path_factory):
-    """The team's MNIST and pen digits where ../shared holds them; elsewhere stand-ins in the same
-    formats (tests/stand_in_data.py), so the trainer's behaviour is tested on any machine."""
-    with pytest.MonkeyPatch.context() as patch:
-        if default_data_dir() is None:
-            folder = tmp_path_factory.mktemp("stand_in_mnist")
-            write_mnist(folder)
-            patch.setenv(MNIST_DIR_ENV, str(folder))
-        if default_pen_data_dir() is None:
-            folder = tmp_path_factory.mktemp("stand_in_pendigits")
-            write_pendigits(folder)
-            patch.setenv(PENDIGITS_DIR_ENV, str(folder))
-        yield
 
 
 def fake_previous_model(folder):

@@ -1,4 +1,4 @@
-"""Gradio's delete_cache keeps deleting while requests add files (lenet/cache_cleanup.py)."""
+"""Gradio's delete_cache keeps deleting while requests add files (lenet/web/cache_cleanup.py)."""
 
 from types import SimpleNamespace
 
@@ -26,7 +26,7 @@ def busy_server(tmp_path, monkeypatch):
 
 
 def test_gradios_own_cleanup_breaks_on_a_busy_server(tmp_path, monkeypatch):
-    # The bug worked around: once Gradio fixes it, this fails and lenet/cache_cleanup.py can go.
+    # The bug worked around: once Gradio fixes it, this fails and lenet/web/cache_cleanup.py can go.
     blocks, _ = busy_server(tmp_path, monkeypatch)
     with pytest.raises(RuntimeError, match="changed size during iteration"):
         cache_cleanup._gradio_cleanup(blocks, None)
