@@ -17,39 +17,17 @@ settings.register_profile("ci", max_examples=60, derandomize=True, database=None
 settings.register_profile("long", max_examples=3000, **_PROPERTY_DEFAULTS)
 settings.load_profile("ci")
 
+from shared_data import mnist_dir_or_skip  # noqa: E402
+
 from benchmarks.browser import free_port  # noqa: E402
 from lenet.config import (  # noqa: E402
     DEFAULT_MODEL_DIR,
     METADATA_FILENAME,
-    MNIST_DIR_ENV,
     ONNX_FILENAME,
     REEXPORT_COMMAND,
-    SHARED_MNIST_DIR,
-    SHARED_PENDIGITS_DIR,
     TFLITE_FILENAME,
 )
-from lenet.train.data import default_data_dir, load_mnist  # noqa: E402
-
-
-def mnist_dir_or_skip():
-    """The folder holding MNIST here; tests needing it skip (and fail in CI) when there is none."""
-    folder = default_data_dir()
-    if folder is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs MNIST at {SHARED_MNIST_DIR} or ${MNIST_DIR_ENV}")
-        pytest.skip(f"MNIST is not at {SHARED_MNIST_DIR} and ${MNIST_DIR_ENV} is not set: put the four "
-                    f"IDX .gz files (or Keras's mnist.npz) in a folder and set ${MNIST_DIR_ENV} to it")
-    return folder
-
-
-def pen_digits_or_skip():
-    """The UCI pen digits here; tests needing them skip (and fail in CI) when there are none."""
-    if not SHARED_PENDIGITS_DIR.is_dir():
-        reason = (f"the UCI pen digits are not at {SHARED_PENDIGITS_DIR}: put pendigits-orig.tra(.gz|.Z) "
-                  f"from the UCI repository (Pen-Based Recognition of Handwritten Digits) there")
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+from lenet.train.data import load_mnist  # noqa: E402
 
 
 @pytest.fixture(scope="session")

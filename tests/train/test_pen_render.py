@@ -3,7 +3,7 @@
 from dataclasses import replace
 
 import numpy as np
-from conftest import pen_digits_or_skip
+from shared_data import pen_digits_or_skip
 
 from lenet.preprocess import to_mnist
 from lenet.train.pen_render import (

@@ -6,7 +6,7 @@ import keras
 import ncompress
 import numpy as np
 import pytest
-from conftest import pen_digits_or_skip
+from shared_data import pen_digits_or_skip
 
 from lenet import config
 from lenet.train.pendigits import (
