@@ -40,11 +40,12 @@ def _mnist_digit(label, rng):
 
 
 def write_pendigits(folder, seed=0):
-    """pendigits-orig.tra in the UCI's UNIPEN format: PEN_WRITERS writers, each digit twice."""
+    """pendigits-orig.tra in the UCI's UNIPEN format: PEN_WRITERS writers, each digit twice, the
+    writers taking turns as in the UCI file (its first digits hold every writer)."""
     rng = np.random.default_rng(seed)
     segments = []
     for number in range(PEN_WRITERS * PEN_DIGITS_PER_WRITER):
-        label, writer = number % 10, 1 + number // PEN_DIGITS_PER_WRITER
+        label, writer = (number // PEN_WRITERS) % 10, 1 + number % PEN_WRITERS
         lines = [f'.SEGMENT DIGIT {number} ? "{label}"', f".COMMENT {label} {writer} {number}"]
         for stroke in _jittered(WRITER[str(label)], rng):
             # Tablet coordinates: integers, y growing upwards.
