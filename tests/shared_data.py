@@ -10,10 +10,14 @@ import pytest
 from lenet.config import MNIST_DIR_ENV, SHARED_MNIST_DIR, SHARED_PENDIGITS_DIR
 from lenet.train.data import default_data_dir
 
+# Where the real MNIST is, as found when the tests start: the trainer's tests later point
+# $MNIST_DIR at stand-ins for their own module, and no test of the real data may read those.
+REAL_MNIST_DIR = default_data_dir()
+
 
 def mnist_dir_or_skip():
     """The folder holding MNIST here; tests needing it skip (and fail in CI) when there is none."""
-    folder = default_data_dir()
+    folder = REAL_MNIST_DIR
     if folder is None:
         if os.environ.get("CI"):
             pytest.fail(f"CI needs MNIST at {SHARED_MNIST_DIR} or ${MNIST_DIR_ENV}")
