@@ -1,7 +1,7 @@
 """Draw a digit, watch LeNet-5 read it: the Gradio app (layout and wiring; the logic is in lenet/).
 
     python demo.py        # then open http://127.0.0.1:7860
-    LENET_RUNTIME=onnx python demo.py   # the same app on lenet5.onnx (or litert: lenet5.tflite)
+    LENET_RUNTIME=onnx python demo.py   # the same app on lenet5.onnx (savedmodel: TensorFlow; default litert)
 """
 
 import sys

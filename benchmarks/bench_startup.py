@@ -1,10 +1,16 @@
-"""Process start -> first answer: launch `python demo.py`, call /predict until it answers.
+"""Process start -> first answer, and memory once up: the app against a plain sketchpad page.
 
     python -m benchmarks.bench_startup [--runs 3]
+
+Launches `python demo.py` and `python -m benchmarks.floor_page` (the same sketchpad, a constant
+answer) in turn, calls /predict with a drawn 7 until it answers, then reads the process's resident
+memory. The two alternate, so both see the same load on the machine; the ratios are what the app
+adds to Gradio's own cost. LENET_RUNTIME in the environment chooses the app's runtime as usual.
 """
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -14,9 +20,11 @@ from pathlib import Path
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from benchmarks.browser import free_port
 from benchmarks.drawing import STROKES, draw_strokes, sketchpad
+from deploy.replicas import free_port
 from lenet.config import PROJECT_ROOT
+
+PAGES = {"app": [sys.executable, "demo.py"], "plain sketchpad": [sys.executable, "-m", "benchmarks.floor_page"]}
 
 
 def seven_as_files(folder):
@@ -31,11 +39,30 @@ def seven_as_files(folder):
             "composite": handle_file(str(paths["composite"]))}
 
 
-def one_run(value, timeout=120):
+def resident_mb(pid):
+    """Resident memory of a process and its children, in MB (Linux /proc)."""
+    total = 0
+    for child in [pid, *_children(pid)]:
+        for line in Path(f"/proc/{child}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def _children(pid):
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += [int(child), *_children(int(child))]
+    return found
+
+
+def one_run(command, value, timeout=120):
+    """(seconds from start to the first answer, resident MB then) of one launch of `command`."""
     port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "demo.py"], cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"},
     )
     try:
@@ -43,10 +70,10 @@ def one_run(value, timeout=120):
             try:
                 label, _ = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(value, api_name="/predict")
                 assert label["label"] == "7", label
-                return time.perf_counter() - started
+                return time.perf_counter() - started, resident_mb(process.pid)
             except (ConnectionError, OSError, ValueError) as error:
                 if process.poll() is not None:
-                    raise RuntimeError(f"demo.py exited with {process.returncode}") from error
+                    raise RuntimeError(f"{' '.join(command)} exited with {process.returncode}") from error
                 time.sleep(0.05)
             except Exception as error:  # httpx raises its own types while the port is still closed.
                 if "connect" not in str(error).lower() and "Could not fetch config" not in str(error):
@@ -60,13 +87,25 @@ def one_run(value, timeout=120):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="launches to time (default: 3)")
+    parser.add_argument("--runs", type=int, default=3, help="launches of each page, alternating (default: 3)")
     args = parser.parse_args()
+    results = {name: [] for name in PAGES}
     with tempfile.TemporaryDirectory() as folder:
         value = seven_as_files(Path(folder))
-        seconds = [one_run(value) for _ in range(args.runs)]
-    print(f"process start -> first answer: {', '.join(f'{s:.2f}' for s in seconds)} s "
-          f"(best {min(seconds):.2f} s, median {sorted(seconds)[len(seconds) // 2]:.2f} s)")
+        for _ in range(args.runs):
+            for name, command in PAGES.items():
+                results[name].append(one_run(command, value))
+    runtime = os.environ.get("LENET_RUNTIME") or "default"
+    print(f"process start -> first /predict answer, and resident memory then; {args.runs} launches each, "
+          f"alternating (app runtime: {runtime}):")
+    medians = {}
+    for name, runs in results.items():
+        seconds, memory = zip(*runs)
+        medians[name] = statistics.median(seconds), statistics.median(memory)
+        print(f"  {name:<16}: {', '.join(f'{s:.2f}' for s in seconds)} s (median {medians[name][0]:.2f} s); "
+              f"{', '.join(f'{m:.0f}' for m in memory)} MB (median {medians[name][1]:.0f} MB)")
+    (app_s, app_mb), (floor_s, floor_mb) = medians["app"], medians["plain sketchpad"]
+    print(f"  app / plain sketchpad: start -> first answer {app_s / floor_s:.2f}x, memory {app_mb / floor_mb:.2f}x")
 
 
 if __name__ == "__main__":

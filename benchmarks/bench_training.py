@@ -18,8 +18,10 @@ from pathlib import Path
 from lenet.config import METADATA_FILENAME, PROJECT_ROOT
 
 # Keras's per-epoch line at verbose=2 (the trainer's mode when its output is not a terminal):
-# "469/469 - 12s - 25ms/step - accuracy: ...".
-EPOCH_LINE = re.compile(r"^\s*\d+/\d+ - (\d+)s - ")
+# "469/469 - 12s - 25ms/step - accuracy: ...". Steps times the time per step is finer than its
+# whole seconds.
+EPOCH_LINE = re.compile(r"^\s*(\d+)/\d+ - \d+s - (\d+)(ms|us|s)/step")
+SECONDS_PER = {"s": 1, "ms": 1e-3, "us": 1e-6}
 
 
 def main():
@@ -36,10 +38,11 @@ def main():
         if result.returncode != 0:
             sys.exit(f"train_model.py failed:\n{result.stderr[-2000:]}")
         metadata = json.loads((output / METADATA_FILENAME).read_text())
-    epochs = [int(match.group(1)) for line in result.stdout.splitlines() if (match := EPOCH_LINE.match(line))]
+    epochs = [int(match.group(1)) * int(match.group(2)) * SECONDS_PER[match.group(3)]
+              for line in result.stdout.splitlines() if (match := EPOCH_LINE.match(line))]
     steady = epochs[1:] or epochs
     print(f"`python train_model.py {' '.join(args.flags)}` on {metadata['cpu_count']} cores:")
-    print(f"  epoch seconds: {', '.join(map(str, epochs))}; steady epoch (after the first) "
+    print(f"  epoch seconds: {', '.join(f'{s:.1f}' for s in epochs)}; steady epoch (after the first) "
           f"{sum(steady) / max(1, len(steady)):.1f} s")
     print(f"  fit {metadata['training_seconds']:.0f} s; whole command {wall:.0f} s (data, drawing, fit, export, check)")
     print(f"  MNIST test {metadata['test_accuracy']:.2%}"

@@ -25,17 +25,19 @@ MODEL_DIR_ENV = "LENET_MODEL_DIR"
 METADATA_FILENAME = "metadata.json"
 OUTPUT_NAME = "probabilities"
 
-# The same model for other runtimes, written beside the SavedModel: LiteRT for phones and
-# embedded devices, ONNX for onnxruntime (including onnxruntime-web in the browser).
 # The trained Keras model beside the SavedModel, which fine-tuning (--init-from) starts from.
 KERAS_FILENAME = "lenet5.keras"
+# The same model for other runtimes, written beside the SavedModel and checked at export to give
+# its answers: LiteRT for phones and embedded devices, ONNX for onnxruntime (including
+# onnxruntime-web in the browser).
 TFLITE_FILENAME = "lenet5.tflite"
 ONNX_FILENAME = "lenet5.onnx"
-# The app serves the model through the runtime named by $LENET_RUNTIME, so anyone can check an
-# export on real drawings; the SavedModel stays the default.
+# The app serves the model through the runtime named by $LENET_RUNTIME. LiteRT by default: it
+# loads in a fraction of a second without TensorFlow, whose import alone takes seconds and
+# hundreds of MB (benchmarks/bench_startup.py, bench_runtimes.py).
 RUNTIME_ENV = "LENET_RUNTIME"
 RUNTIMES = ("savedmodel", "litert", "onnx")
-DEFAULT_RUNTIME = "savedmodel"
+DEFAULT_RUNTIME = "litert"
 
 # Where tests and training on the team's machines find MNIST; users download it through Keras.
 SHARED_MNIST_DIR = PROJECT_ROOT.parent / "shared" / "mnist"

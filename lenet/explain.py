@@ -1,9 +1,10 @@
 """Look inside LeNet-5: one drawing's feature maps, F6 and output activations, and a saliency map, as pictures.
 
-Everything comes from the model the app serves: the SavedModel's `activations` signature gives
-the outputs of c1, c3, f6 and output, and TensorFlow differentiates that same signature for the
-saliency map. Pictures are NumPy uint8 arrays drawn with NumPy and PIL (no matplotlib: it would
-add seconds to the app's start-up).
+Everything comes from the model the app serves: its activations (c1, c3, f6, output) and the
+gradient behind the saliency map, from the SavedModel through TensorFlow, or from the LiteRT
+export's own weights in NumPy (lenet/numpy_lenet.py) when the app serves LiteRT or ONNX. Pictures
+are NumPy uint8 arrays drawn with NumPy and PIL (no matplotlib: it would add seconds to the app's
+start-up).
 """
 
 import functools
@@ -13,7 +14,16 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from lenet.config import CLASS_NAMES, INPUT_NAME, INPUT_SHAPE
+from lenet.config import (
+    CLASS_NAMES,
+    INPUT_NAME,
+    INPUT_SHAPE,
+    NUM_CLASSES,
+    REEXPORT_COMMAND,
+    RUNTIME_ENV,
+)
+from lenet.inference import ModelLoadError
+from lenet.numpy_lenet import NumpyLeNet5
 from lenet.reader import PREVIEW_SCALE, PROMPT
 from lenet.tensorflow_import import import_tensorflow
 
@@ -66,33 +76,18 @@ class Inside:
 class Explainer:
     """Activations and saliency of the model a Classifier serves.
 
-    Thread-safe: the traced function is a pure function of its input.
+    Served through the SavedModel, TensorFlow differentiates its `activations` signature; through
+    LiteRT or ONNX, lenet/numpy_lenet.py runs the weights of lenet5.tflite (checked at load to
+    give that runtime's answers), so Look inside needs no TensorFlow. Thread-safe: both are pure
+    functions of their input.
     """
 
     def __init__(self, classifier):
-        tf = import_tensorflow()  # Imported here, as in lenet/inference.py.
-
-        # Kept: the signature refers to the variables the classifier's loaded model owns.
         self.classifier = classifier
-        # The model the app serves, loaded once by the Classifier; raises ModelLoadError for a
-        # model exported before the activations signature existed.
-        activations = classifier.signature("activations")
-
-        # Traced once, on the first call: each later call then runs as one graph, faster than eagerly.
-        @tf.function(input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)])
-        def activations_and_gradients(images):
-            """(1 + n, 28, 28, 1) -> (activations of all, gradients of the top class's score for images 1..n)."""
-            with tf.GradientTape() as tape:
-                tape.watch(images)
-                outputs = activations(**{INPUT_NAME: images})
-                top = tf.argmax(outputs["output"][0])  # The answer for image 0, the drawing itself.
-                # log p_top - mean(log p) equals logit_top - mean(logits), as softmax subtracts one
-                # constant from every logit; unlike p_top, its gradient does not vanish when the model is sure.
-                log_p = tf.math.log(tf.maximum(outputs["output"][1:], SMALLEST_PROBABILITY))
-                score = log_p[:, top] - tf.reduce_mean(log_p, axis=1)
-            return outputs, tape.gradient(score, images)[1:]
-
-        self._activations_and_gradients = activations_and_gradients
+        if classifier.runtime == "savedmodel":
+            self._activations_and_gradients = _tensorflow_pass(classifier)
+        else:
+            self._activations_and_gradients = _numpy_pass(classifier)
 
     def explain(self, model_input, samples=SMOOTHGRAD_SAMPLES, noise=SMOOTHGRAD_NOISE):
         """(28, 28) float in [0, 1] -> Inside; saliency from `samples` copies with Gaussian `noise` added.
@@ -107,12 +102,62 @@ class Explainer:
         noisy = model_input + np.random.default_rng(SMOOTHGRAD_SEED).normal(0, noise, (samples, *model_input.shape))
         # One batch: the drawing itself (for the activations), then its noisy copies.
         images = np.concatenate([model_input[np.newaxis], noisy])[..., np.newaxis].astype(np.float32)
-        outputs, gradients = self._activations_and_gradients(images)  # gradients: (samples, 28, 28, 1)
-        first = {name: tensor[0].numpy() for name, tensor in outputs.items()}
+        first, gradients = self._activations_and_gradients(images)  # gradients: (samples, 28, 28)
         return Inside(
             model_input=model_input, c1=first["c1"], c3=first["c3"], f6=first["f6"],
-            probabilities=first["output"], saliency=gradients.numpy()[:, :, :, 0].mean(axis=0) * model_input,
+            probabilities=first["output"], saliency=gradients.mean(axis=0) * model_input,
         )
+
+
+def _tensorflow_pass(classifier):
+    """(1 + n, 28, 28, 1) -> (image 0's activations, gradients of its top class's score for images 1..n),
+    by TensorFlow, through the SavedModel's activations signature."""
+    tf = import_tensorflow()  # Imported here, as in lenet/inference.py.
+    # The model the app serves, loaded once by the Classifier; raises ModelLoadError for a model
+    # exported before the activations signature existed.
+    activations = classifier.signature("activations")
+
+    # Traced once, on the first call: each later call then runs as one graph, faster than eagerly.
+    @tf.function(input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)])
+    def activations_and_gradients(images):
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            outputs = activations(**{INPUT_NAME: images})
+            top = tf.argmax(outputs["output"][0])  # The answer for image 0, the drawing itself.
+            # log p_top - mean(log p) equals logit_top - mean(logits), as softmax subtracts one
+            # constant from every logit; unlike p_top, its gradient does not vanish when the model is sure.
+            log_p = tf.math.log(tf.maximum(outputs["output"][1:], SMALLEST_PROBABILITY))
+            score = log_p[:, top] - tf.reduce_mean(log_p, axis=1)
+        return outputs, tape.gradient(score, images)[1:]
+
+    def run(images):
+        outputs, gradients = activations_and_gradients(images)
+        return {name: tensor[0].numpy() for name, tensor in outputs.items()}, gradients.numpy()[..., 0]
+
+    return run
+
+
+def _numpy_pass(classifier):
+    """What _tensorflow_pass gives, from lenet5.tflite's weights run in NumPy."""
+    try:
+        model = NumpyLeNet5.from_tflite(classifier.model_dir, classifier.metadata.get("variant", "modern"),
+                                        classifier.predict_batch)
+    except (OSError, ValueError) as error:  # WeightsError is a ValueError; a damaged file raises either.
+        raise ModelLoadError(
+            f"Cannot look inside the model in {classifier.model_dir}: {error}. Write its exports again with "
+            f"`{REEXPORT_COMMAND}`, or serve it with {RUNTIME_ENV}=savedmodel."
+        ) from error
+
+    def run(images):
+        forward = model.forward(images)
+        top = int(forward.probabilities[0].argmax())  # The answer for image 0, the drawing itself.
+        # The score of _tensorflow_pass, logit_top - mean(logits), as weights on the logits.
+        score = np.full((len(images), NUM_CLASSES), -1 / NUM_CLASSES, np.float32)
+        score[:, top] += 1
+        first = {"c1": forward.c1[0], "c3": forward.c3[0], "f6": forward.f6[0], "output": forward.probabilities[0]}
+        return first, model.input_gradient(forward, score)[1:]
+
+    return run
 
 
 # Each picture's title, in the order `pictures` returns them.

@@ -52,6 +52,8 @@ class Classifier:
                 f"Unknown runtime {runtime!r}: choose one of {', '.join(RUNTIMES)} (e.g. {RUNTIME_ENV}=onnx)."
             )
         self.runtime = runtime
+        if not self.model_dir.is_dir():
+            raise _load_error(self.model_dir, "there is no such folder")
         self._back_end = _BACK_ENDS[runtime](self.model_dir)
         self._saved_model = self._back_end if runtime == "savedmodel" else None
         self._saved_model_lock = threading.Lock()

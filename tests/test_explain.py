@@ -1,5 +1,9 @@
 """Look inside: the layers and saliency the app shows are the served model's own, checked against Keras."""
 
+import os
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -7,9 +11,17 @@ from PIL import Image
 from test_app import upload_value
 
 from benchmarks.drawing import STROKES, draw_strokes, known_numbers, sketchpad
-from lenet.config import CLASS_NAMES, DEFAULT_MODEL_DIR, INPUT_SHAPE, KERAS_FILENAME
+from lenet.config import (
+    CLASS_NAMES,
+    DEFAULT_MODEL_DIR,
+    INPUT_SHAPE,
+    KERAS_FILENAME,
+    PROJECT_ROOT,
+    RUNTIME_ENV,
+)
 from lenet.explain import PICTURE_TITLES, Explainer, layer_gray, look_inside, map_grid
-from lenet.inference import Classifier
+from lenet.inference import Classifier, ModelLoadError
+from lenet.numpy_lenet import NumpyLeNet5, WeightsError
 from lenet.preprocess import to_mnist
 from lenet.reader import PREVIEW_SCALE, PROMPT, DigitReader
 from lenet.segment import split_digits
@@ -18,9 +30,10 @@ from lenet.train.export import ACTIVATION_LAYERS
 DIGITS = sorted(STROKES)
 
 
-@pytest.fixture(scope="module")
-def explainer():
-    return Explainer(Classifier(DEFAULT_MODEL_DIR))
+# The app's default (LiteRT: the export's weights run in NumPy) and the SavedModel through TensorFlow.
+@pytest.fixture(scope="module", params=["litert", "savedmodel"])
+def explainer(request):
+    return Explainer(Classifier(DEFAULT_MODEL_DIR, request.param))
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +157,33 @@ def test_explain_api_on_a_blank_canvas_says_draw_a_digit(app_client, tmp_path):
     caption, *paths = app_client.predict(value, api_name="/explain")
     assert caption == PROMPT
     assert paths == [None] * len(PICTURE_TITLES)
+
+
+def test_weights_that_do_not_give_the_runtime_answers_are_refused():
+    classifier = Classifier(DEFAULT_MODEL_DIR, "litert")
+    with pytest.raises(WeightsError, match="differ from LiteRT"):
+        NumpyLeNet5.from_tflite(DEFAULT_MODEL_DIR, "classic", classifier.predict_batch)  # The wrong variant.
+    with pytest.raises(WeightsError, match="differ from LiteRT"):
+        NumpyLeNet5.from_tflite(DEFAULT_MODEL_DIR, "modern", lambda images: classifier.predict_batch(images)[:, ::-1])
+
+
+def test_a_damaged_export_gets_a_clear_error_for_look_inside(tmp_path, monkeypatch):
+    classifier = Classifier(DEFAULT_MODEL_DIR, "litert")
+    monkeypatch.setattr(classifier, "model_dir", tmp_path)  # Where the weights are read: no file there.
+    with pytest.raises(ModelLoadError, match="Cannot look inside .* LENET_RUNTIME=savedmodel"):
+        Explainer(classifier)
+
+
+def test_the_app_answers_and_looks_inside_without_importing_tensorflow():
+    code = (
+        "import sys\n"
+        "import demo\n"
+        "from benchmarks.drawing import STROKES, draw_strokes, sketchpad\n"
+        "label, _, reading = demo.predict(sketchpad(draw_strokes(STROKES['7'], brush=24)))\n"
+        "caption, *pictures = demo.explain_reading(reading)\n"
+        "print(reading.label, all(picture is not None for picture in pictures), 'tensorflow' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            timeout=120, env={**os.environ, RUNTIME_ENV: ""})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-3:] == ["7", "True", "False"]

@@ -12,7 +12,7 @@ from gradio_client import handle_file
 from PIL import Image
 
 from benchmarks.drawing import STROKES, draw_strokes
-from lenet.config import DEFAULT_MODEL_DIR, MODEL_DIR_ENV, PROJECT_ROOT
+from lenet.config import DEFAULT_MODEL_DIR, DEFAULT_RUNTIME, MODEL_DIR_ENV, PROJECT_ROOT, RUNTIME_ENV, TFLITE_FILENAME
 from lenet.reader import PROMPT
 
 # Generous: a hung request fails the test instead of hanging CI. Speed is measured in benchmarks/.
@@ -106,10 +106,10 @@ def test_server_answers_correctly_after_all_of_the_above(app_client, tmp_path):
     assert label["label"] == "7"
 
 
-def _start_app(model_dir):
+def _start_app(model_dir, runtime=DEFAULT_RUNTIME):
     return subprocess.run(
         [sys.executable, "demo.py"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, MODEL_DIR_ENV: str(model_dir), "GRADIO_SERVER_PORT": "1"},
+        env={**os.environ, MODEL_DIR_ENV: str(model_dir), RUNTIME_ENV: runtime, "GRADIO_SERVER_PORT": "1"},
     )
 
 
@@ -120,9 +120,10 @@ def test_app_refuses_to_start_without_a_model(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_app_refuses_to_start_with_a_corrupt_model(tmp_path):
+@pytest.mark.parametrize("runtime, served_file", [(DEFAULT_RUNTIME, TFLITE_FILENAME), ("savedmodel", "saved_model.pb")])
+def test_app_refuses_to_start_with_a_corrupt_model(tmp_path, runtime, served_file):
     shutil.copytree(DEFAULT_MODEL_DIR, tmp_path / "model")
-    (tmp_path / "model" / "saved_model.pb").write_bytes(b"\x00garbage")
-    result = _start_app(tmp_path / "model")
+    (tmp_path / "model" / served_file).write_bytes(b"\x00garbage")
+    result = _start_app(tmp_path / "model", runtime)
     assert result.returncode != 0
     assert "damaged" in result.stderr and "Traceback" not in result.stderr

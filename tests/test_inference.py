@@ -82,7 +82,7 @@ def test_damaged_model_gives_a_clear_error(tmp_path, damage):
     shutil.copytree(DEFAULT_MODEL_DIR, folder)
     damage(folder)
     with pytest.raises(ModelLoadError, match="damaged|no saved_model.pb") as caught:
-        Classifier(folder)
+        Classifier(folder, "savedmodel")
     assert RETRAIN_COMMAND in str(caught.value)
 
 
@@ -124,7 +124,7 @@ def drawn_digits():
 @pytest.mark.parametrize("runtime", EXPORT_RUNTIMES)
 def test_each_export_reads_drawn_digits_like_the_saved_model(exported_model_dir, runtime):
     names, images = drawn_digits()
-    reference = Classifier(exported_model_dir).predict_batch(images)
+    reference = Classifier(exported_model_dir, "savedmodel").predict_batch(images)
     exported = Classifier(exported_model_dir, runtime)
     assert exported.runtime == runtime
     singles = np.stack([exported.predict(image) for image in images])

@@ -135,7 +135,7 @@ def test_export_only_writes_every_format_again_and_keeps_the_metadata(smoke_mode
     images = to_model_input(x_test[:100])
     for runtime in ("savedmodel", "litert", "onnx"):
         np.testing.assert_allclose(Classifier(output, runtime).predict_batch(images),
-                                   Classifier(source).predict_batch(images), atol=1e-5)
+                                   Classifier(source, "savedmodel").predict_batch(images), atol=1e-5)
 
 
 def test_exports_that_fail_the_check_fail_the_run_and_leave_the_old_model(smoke_model, tmp_path, monkeypatch):
