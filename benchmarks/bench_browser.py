@@ -1,131 +1,117 @@
-"""Pen up -> answer on the page: draw digits with the mouse in Chromium and time each reading.
+"""The page in Chromium against a plain sketchpad page: drawing a digit, and pen up -> answer shown.
 
-    python -m benchmarks.bench_browser [--drawings 20] [--pause 1000]
+    python -m benchmarks.bench_browser [--rounds 6] [--pause 1000]
 
-Timed inside the page with performance.now(): a pointerup listener stamps the release of the
-mouse, a MutationObserver stamps the moment the top label stops showing the prompt, and the
-browser's resource timing shows what happened in between. The time is split where the sketchpad
-hands its freshly exported layers (PNGs) to the server (/gradio_api/component_server/): before
-that, the browser renders and encodes the canvas; after it, Gradio's front end gathers the value
-(exporting and uploading the PNGs again), queues the event, the model answers, the page updates.
+Serves `python demo.py` and `python -m benchmarks.floor_page` (the same sketchpad and settings, a
+constant answer) side by side, and draws the same digits with the mouse on each in turn, so both
+see the same machine in the same minutes; the ratios are what the app adds to Gradio's own page.
 
-Between drawings the script looks at each answer for --pause ms before clearing, as a person
-would. With no pause, the work the app chains after each answer (and after each Clear) overlaps
-the next drawing and delays its answer too, as when a digit is drawn in several quick strokes.
+Timed inside each page with performance.now(): a pointerup listener stamps the release of the
+mouse, and a MutationObserver stamps the moment the page's last answer element changes (the app's
+per-digit readout; the plain page's preview). Drawing time is the wall time of the mouse moves,
+each of which Chromium renders (in software WebGL here) before the next. After each answer the
+script looks at it for --pause ms and clears the canvas, as a person would.
 """
 
 import argparse
 import itertools
+import statistics
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 from playwright.sync_api import sync_playwright
 
-from benchmarks.browser import (
-    BRUSH,
-    CLEAR,
-    TOP_LABEL,
-    draw_with_mouse,
-    launch_chromium,
-    open_app,
-    running_app,
-)
+from benchmarks.browser import BRUSH, CLEAR, TOP_LABEL, draw_with_mouse, launch_chromium, open_app, running_app
+from benchmarks.drawing import WRITER
 from lenet.reader import PROMPT
 
 ANSWER_TIMEOUT = 30_000  # ms
 POLL = 100  # ms between looks at the page's stamps; they are taken in the page, so this adds nothing.
-DIGITS = ("1", "0", "7")  # In turn; the ones tests/test_browser.py draws with the mouse.
+DIGITS = "238569"  # One writer's digits (benchmarks/drawing.py), the same on both pages.
+# Each page's command and the element that changes last when an answer is shown.
+PAGES = {
+    "app": ([sys.executable, "demo.py"], "#digit-readout"),
+    "plain sketchpad": ([sys.executable, "-m", "benchmarks.floor_page"], "#model-input"),
+}
 
-# Kept in window.penUp: released (pointerup), answered (top label no longer the prompt) and what
-# the label then read. Resource timings restart at each release, so they hold just one drawing's.
-STOPWATCH = """([label, prompt]) => {
-    const stamps = window.penUp = {released: null, answered: null, reading: null};
+# Kept in window.penUp: released (pointerup) and answered (the watched element changed since).
+STOPWATCH = """(watched) => {
+    const stamps = window.penUp = {released: null, answered: null, before: null};
+    const element = () => document.querySelector(watched);
     addEventListener("pointerup", () => {
-        performance.clearResourceTimings();
-        Object.assign(stamps, {released: performance.now(), answered: null, reading: null});
+        Object.assign(stamps, {released: performance.now(), answered: null, before: element()?.innerHTML});
     }, true);
     new MutationObserver(() => {
-        const reading = document.querySelector(label)?.textContent.trim();
-        if (stamps.released !== null && stamps.answered === null && reading && reading !== prompt) {
-            Object.assign(stamps, {answered: performance.now(), reading});
+        if (stamps.released !== null && stamps.answered === null && element()?.innerHTML !== stamps.before) {
+            stamps.answered = performance.now();
         }
-    }).observe(document.getElementById("probabilities"), {subtree: true, childList: true, characterData: true});
-}"""
-
-# The stamps, and [url, start] of each request the page made between the release and the answer.
-STAMPS = """() => ({
-    ...window.penUp,
-    requests: performance.getEntriesByType("resource")
-        .filter(entry => entry.startTime >= window.penUp.released && entry.startTime < window.penUp.answered)
-        .map(entry => [entry.name, entry.startTime]),
-})"""
-
-WEBGL_RENDERER = """() => {
-    const gl = document.createElement("canvas").getContext("webgl");
-    const info = gl && gl.getExtension("WEBGL_debug_renderer_info");
-    return info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : "unknown";
+    }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
 }"""
 
 
 def read_one(page, digit, pause):
-    """Draw `digit`, wait for the answer, look at it for `pause` ms, clear; returns the page's STAMPS."""
-    # Poll on a timer, not every animation frame (Playwright's default): the stamps are taken in
-    # the page, and the page's own frames stay the only ones it renders.
+    """Draw `digit`, wait for the answer, look at it for `pause` ms, clear: (seconds drawing, ms pen up -> answer)."""
     waiting = {"timeout": ANSWER_TIMEOUT, "polling": POLL}
-    draw_with_mouse(page, digit)
+    started = time.perf_counter()
+    draw_with_mouse(page, digit, WRITER)
+    drawing = time.perf_counter() - started
     page.wait_for_function("() => window.penUp.answered !== null", **waiting)
-    stamps = page.evaluate(STAMPS)
+    stamps = page.evaluate("() => window.penUp")
     page.wait_for_timeout(pause)
     page.locator(CLEAR).click()
     page.wait_for_function(
         "([label, prompt]) => document.querySelector(label)?.textContent.trim() === prompt",
         arg=[TOP_LABEL, PROMPT], **waiting,
     )
-    return stamps
+    return drawing, stamps["answered"] - stamps["released"]
 
 
-def spread(milliseconds):
-    p50, p90 = np.percentile(milliseconds, [50, 90])
-    return f"p50 {p50:6.0f} ms, p90 {p90:6.0f} ms, max {np.max(milliseconds):6.0f} ms"
+def spread(values, unit):
+    p50, p90 = np.percentile(values, [50, 90])
+    return f"p50 {p50:7.1f} {unit}, p90 {p90:7.1f} {unit}"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--drawings", type=int, default=20, help="timed drawings, after one warm-up (default: 20)")
+    parser.add_argument("--rounds", type=int, default=6, help="digits drawn on each page, after a warm-up (default: 6)")
     parser.add_argument("--pause", type=int, default=1000, help="ms spent looking at each answer (default: 1000)")
     args = parser.parse_args()
 
-    digits = itertools.cycle(DIGITS)
-    with tempfile.TemporaryDirectory() as folder, running_app(Path(folder) / "demo.log") as url, \
-            sync_playwright() as playwright:
+    results = {name: [] for name in PAGES}
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        folder = Path(folder)
         browser = launch_chromium(playwright)
-        page = open_app(browser, url, viewport={"width": 1280, "height": 800})
-        page.locator(f"{BRUSH}.highlight").wait_for()
-        page.evaluate(STOPWATCH, [TOP_LABEL, PROMPT])
-        renderer = f"Chromium {browser.version}, WebGL renderer: {page.evaluate(WEBGL_RENDERER)}"
-        read_one(page, next(digits), args.pause)  # Warm-up: first-use costs in the browser and the server.
-        runs = [(digit, read_one(page, digit, args.pause)) for digit in itertools.islice(digits, args.drawings)]
+        version = browser.version
+        with running_app(folder / "app.log", command=PAGES["app"][0]) as app_url, \
+                running_app(folder / "floor.log", command=PAGES["plain sketchpad"][0]) as floor_url:
+            pages = {}
+            for name, url in (("app", app_url), ("plain sketchpad", floor_url)):
+                page = open_app(browser, url, viewport={"width": 1280, "height": 800})
+                if name == "app":
+                    page.locator(f"{BRUSH}.highlight").wait_for()
+                else:
+                    page.locator(BRUSH).click()  # A plain sketchpad starts with no tool selected.
+                page.evaluate(STOPWATCH, PAGES[name][1])
+                read_one(page, DIGITS[0], args.pause)  # Warm-up: first-use costs in the browser and the server.
+                pages[name] = page
+            for digit in itertools.islice(itertools.cycle(DIGITS), args.rounds):
+                for name, page in pages.items():
+                    results[name].append(read_one(page, digit, args.pause))
         browser.close()
 
-    total, exported, uploads, misread = [], [], [], []
-    for digit, stamps in runs:
-        handed_over = [start for address, start in stamps["requests"] if "/gradio_api/component_server" in address]
-        total.append(stamps["answered"] - stamps["released"])
-        exported.append(min(handed_over, default=stamps["answered"]) - stamps["released"])
-        uploads.append(sum("/gradio_api/upload" in address for address, _ in stamps["requests"]))
-        if stamps["reading"] != digit:
-            misread.append((digit, stamps["reading"]))
-    total, exported = np.array(total), np.array(exported)
-    print(renderer)
-    print(f"{len(runs)} digits drawn with the mouse at 1280x800, {args.pause} ms look at each answer, "
-          f"{len(runs) - len(misread)} read right"
-          + (f" (drawn, read: {misread})" if misread else ""))
-    print(f"pen up -> answer shown  : {spread(total)}")
-    print(f"  pen up -> layers sent : {spread(exported)}  (the browser exports the canvas as PNGs)")
-    print(f"  layers sent -> answer : {spread(total - exported)}  (value gathered and uploaded, queue, "
-          "prediction, page update)")
-    print(f"PNG uploads before each answer: median {np.median(uploads):.0f}, max {max(uploads)}")
+    print(f"Chromium {version}, 1280x800, {args.rounds} digits on each page in turn, "
+          f"{args.pause} ms look at each answer:")
+    medians = {}
+    for name, runs in results.items():
+        drawing, answer = (np.array(values) for values in zip(*runs))
+        medians[name] = statistics.median(drawing), statistics.median(answer)
+        print(f"  {name:<16}: drawing a digit {spread(drawing, 's')}; pen up -> answer shown {spread(answer, 'ms')}")
+    (app_draw, app_answer), (floor_draw, floor_answer) = medians["app"], medians["plain sketchpad"]
+    print(f"  app / plain sketchpad, p50: drawing a digit {app_draw / floor_draw:.2f}x, "
+          f"pen up -> answer {app_answer / floor_answer:.2f}x")
 
 
 if __name__ == "__main__":

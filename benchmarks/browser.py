@@ -53,13 +53,14 @@ def launch_chromium(playwright):
 
 
 @contextmanager
-def running_app(log_path, timeout=60, environment=None):
-    """Run `python demo.py` on a free localhost port; yield its URL once the page answers.
+def running_app(log_path, timeout=60, environment=None, command=None):
+    """Run `python demo.py` (or another page's `command`) on a free localhost port; yield its URL once
+    the page answers.
 
     Its stdout and stderr go to `log_path`; `environment` adds variables. Raises RuntimeError (with the log's end) when the app
     exits or does not answer within `timeout` seconds.
     """
-    app = Replica("demo", free_port(), log_path)
+    app = Replica("demo", free_port(), log_path, command=command)
     app.env.update(environment or {})
     try:
         app.start(timeout)

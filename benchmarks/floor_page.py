@@ -7,18 +7,26 @@ The same canvas, brush, event (change, always_last) and outputs (a label and a p
 demo.py's /predict, and the same API name, so one client and one browser script drive both.
 """
 
+import itertools
+
 import gradio as gr
 import numpy as np
 
 from lenet.config import BRUSH_RADIUS, CANVAS_SIZE
+from lenet.reader import PROMPT, is_cleared
 
 ANSWER = {"7": 1.0}
-PREVIEW = np.zeros((224, 224), np.uint8)
+answers = itertools.count()
 
 
 def constant_answer(drawing):
-    """Any sketchpad value -> the same label and preview, with no work done."""
-    return ANSWER, PREVIEW
+    """A drawing -> the same label, and a blank preview (one pixel counts the answers, so that the
+    page shows each answer as new); the prompt and no preview on a cleared canvas, as the app does."""
+    if is_cleared(drawing):
+        return PROMPT, None
+    preview = np.zeros((224, 224), np.uint8)
+    preview[0, 0] = next(answers) % 256
+    return ANSWER, preview
 
 
 with gr.Blocks(title="Plain sketchpad", analytics_enabled=False) as demo:

@@ -116,10 +116,12 @@ def cpu_seconds(pid):
 
 
 class Replica:
-    """One `python demo.py` on host:port, its output appended to `log_path`; start() waits until it answers."""
+    """One `python demo.py` (or `command`) on host:port, its output appended to `log_path`; start() waits until it answers."""
 
-    def __init__(self, name, port, log_path, host="127.0.0.1", proxy_addresses="127.0.0.1", root_path=""):
+    def __init__(self, name, port, log_path, host="127.0.0.1", proxy_addresses="127.0.0.1", root_path="",
+                 command=None):
         self.name = name
+        self.command = command or [sys.executable, "demo.py"]
         self.host = host
         self.port = port
         self.log_path = Path(log_path)
@@ -140,7 +142,7 @@ class Replica:
 
     def launch(self):
         """Start the process without waiting for it; wait_until_up() waits."""
-        self.process = start_process([sys.executable, "demo.py"], self.log_path, env=self.env)
+        self.process = start_process(self.command, self.log_path, env=self.env)
 
     def wait_until_up(self, timeout=180):
         wait_until_answering(self.url, self.process, self.log_path, timeout)
