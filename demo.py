@@ -13,7 +13,7 @@ from lenet.config import BRUSH_RADIUS, CANVAS_SIZE, served_model_dir, served_run
 from lenet.explain import PICTURE_TITLES, Explainer, look_inside
 from lenet.inference import Classifier, ModelLoadError
 from lenet.preprocess import InvalidImageError
-from lenet.reader import PROMPT, DigitReader, describe_model, is_cleared
+from lenet.reader import PROMPT, DigitReader, describe_model
 from lenet.segment import split_digits
 from lenet.web.cache_cleanup import make_cache_cleanup_safe
 from lenet.web.components import DigitSketchpad, PreviewImage
@@ -35,32 +35,27 @@ except ModelLoadError as error:
 reader = DigitReader(classifier)
 
 WEB = Path(__file__).resolve().parent / "lenet" / "web"
+# What the page does on "Clear canvas", and before sending a drawing (lenet/web/cleared_canvas.js).
+REMEMBER_CLEARED = "() => { if (window.lenetCanvas) window.lenetCanvas.clearedAt = performance.now(); }"
+NOTHING_IF_CLEARED = "(drawing) => window.lenetCanvas?.clearedAt > window.lenetCanvas?.drawnAt ? null : drawing"
 
 
-def predict(drawing):
-    """Sketchpad value -> (gr.Label value, 28x28 previews side by side, the Reading for the page).
+def read_drawing(drawing):
+    """Sketchpad value -> (gr.Label value, 28x28 previews side by side, per-digit readout, the Reading).
 
-    The label is the number read; the prompt and no preview when blank. The Reading goes to a
-    gr.State, which API callers never see: they get the label and the preview, as before numbers.
+    The label is the number read; the prompt, no preview and no readout when blank. The page gets
+    all four in one answer; the Reading goes to a gr.State, for "Look inside".
     """
     try:
         reading = reader.read(drawing)
     except InvalidImageError as error:
         raise gr.Error(f"Could not read that drawing: {error}.") from error
-    return reading.confidences(), reading.preview(), reading
+    return reading.confidences(), reading.preview(), digit_readout(reading), reading
 
 
-def settle_answer(reading, drawing):
-    """After each answer, with the canvas as it is now -> (per-digit readout, label, preview, reading).
-
-    A stroke's canvas export can land after "Clear canvas" (it takes a second in software WebGL), so
-    the answer to the old drawing arrives last and would stay over a blank canvas. This step runs
-    after every answer: on a cleared canvas it shows the prompt; otherwise only the readout changes.
-    """
-    if is_cleared(drawing):
-        blank = reader.read(None)
-        return digit_readout(blank), blank.confidences(), blank.preview(), blank
-    return digit_readout(reading), gr.skip(), gr.skip(), gr.skip()
+def predict(drawing):
+    """Sketchpad value -> (gr.Label value, 28x28 previews side by side): the /predict endpoint."""
+    return read_drawing(drawing)[:2]
 
 
 def correct(drawing, number):
@@ -100,7 +95,9 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
         elem_id="intro",
     )
     with gr.Row(equal_height=False):
-        with gr.Column(scale=3, min_width=320):
+        # Half the width on a laptop: the canvas fits at 100 %, and a wider frame would only cost
+        # every pointer move more rendering.
+        with gr.Column(scale=1, min_width=320):
             sketchpad = DigitSketchpad(
                 label="Your digit or number", elem_id="sketchpad",
                 canvas_size=CANVAS_SIZE,
@@ -113,7 +110,7 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
                 image_mode="RGBA",
                 height=420,
             )
-        with gr.Column(scale=2, min_width=300):
+        with gr.Column(scale=1, min_width=300):
             label = gr.Label(
                 value=PROMPT, num_top_classes=10, label="What LeNet-5 reads", elem_id="probabilities",
             )
@@ -147,14 +144,14 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
                     for title in row_titles
                 ]
 
+    # One canvas export and one answer per stroke. An export can land after "Clear canvas" (it takes
+    # a second in software WebGL); the page then sends no drawing, so no old answer stays over a
+    # blank canvas (lenet/web/cleared_canvas.js).
     prediction = sketchpad.change(
-        predict, inputs=sketchpad, outputs=[label, preview, reading], api_name="predict",
-        trigger_mode="always_last", show_progress="hidden",
+        read_drawing, inputs=sketchpad, outputs=[label, preview, readout, reading], api_visibility="private",
+        trigger_mode="always_last", show_progress="hidden", js=NOTHING_IF_CLEARED,
     )
-    # Each digit with its probability, from the reading just made (no second model call), and the
-    # prompt instead if the canvas was cleared while this answer was on its way.
-    prediction.then(settle_answer, inputs=[reading, sketchpad], outputs=[readout, label, preview, reading],
-                    api_visibility="private", show_progress="hidden")
+    sketchpad.clear(None, js=REMEMBER_CLEARED)
     # Explaining starts once the answer is out, so it never delays it, and it explains the Reading
     # that answer made; one explanation at a time leaves the second core to predictions.
     explained = dict(outputs=[inside_caption, *inside_pictures], show_progress="hidden",
@@ -164,13 +161,18 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
         explain_reading, inputs=reading, api_visibility="private", **explained,
     )
     inside.collapse(lambda: False, outputs=inside_open, api_visibility="private")
-    # API callers send a drawing, not the page's Reading: a button the page never shows serves them.
-    gr.Button(visible=False).click(explain, inputs=sketchpad, api_name="explain", **explained)
+    # API callers send a drawing and get what they always got; a button the page never shows serves them.
+    api = gr.Button(visible=False)
+    api.click(predict, inputs=sketchpad, outputs=[label, preview], api_name="predict", show_progress="hidden")
+    api.click(explain, inputs=sketchpad, api_name="explain", **explained)
 
     save_correction_button.click(correct, inputs=[sketchpad, right_number], outputs=correction_note,
                                  api_name="correct")
 
-    demo.load(fn=None, js=(WEB / "keep_brush_ready.js").read_text())
+    keep_brush_ready = (WEB / "keep_brush_ready.js").read_text()
+    demo.load(fn=None, js=keep_brush_ready.replace("__CANVAS_WIDTH__", str(CANVAS_SIZE[0]))
+              .replace("__CANVAS_HEIGHT__", str(CANVAS_SIZE[1])))
+    demo.load(fn=None, js=(WEB / "cleared_canvas.js").read_text())
 
 # A prediction costs far less CPU than Gradio's transport around it. Four at a time keep two
 # CPU cores busy while requests wait on I/O, and the classifier is safe to call from threads.

@@ -66,12 +66,16 @@ def read_one(page, digit, pause):
         "([label, prompt]) => document.querySelector(label)?.textContent.trim() === prompt",
         arg=[TOP_LABEL, PROMPT], **waiting,
     )
+    # Gradio's Clear deselects the brush: on the plain page a person picks it again (the app does it itself).
+    brush = page.locator(BRUSH)
+    if "highlight" not in (brush.get_attribute("class") or ""):
+        brush.click()
     return drawing, stamps["answered"] - stamps["released"]
 
 
-def spread(values, unit):
+def spread(values, unit, digits):
     p50, p90 = np.percentile(values, [50, 90])
-    return f"p50 {p50:7.1f} {unit}, p90 {p90:7.1f} {unit}"
+    return f"p50 {p50:.{digits}f} {unit}, p90 {p90:.{digits}f} {unit}"
 
 
 def main():
@@ -108,10 +112,10 @@ def main():
     for name, runs in results.items():
         drawing, answer = (np.array(values) for values in zip(*runs))
         medians[name] = statistics.median(drawing), statistics.median(answer)
-        print(f"  {name:<16}: drawing a digit {spread(drawing, 's')}; pen up -> answer shown {spread(answer, 'ms')}")
+        print(f"  {name:<16}: drawing a digit {spread(drawing, 's', 2)}; pen up -> answer shown {spread(answer, 'ms', 0)}")
     (app_draw, app_answer), (floor_draw, floor_answer) = medians["app"], medians["plain sketchpad"]
-    print(f"  app / plain sketchpad, p50: drawing a digit {app_draw / floor_draw:.2f}x, "
-          f"pen up -> answer {app_answer / floor_answer:.2f}x")
+    print(f"  app / plain sketchpad, p50: drawing a digit {app_draw / floor_draw:.3f}x, "
+          f"pen up -> answer {app_answer / floor_answer:.3f}x")
 
 
 if __name__ == "__main__":

@@ -27,8 +27,6 @@ TOP_LABEL = '#probabilities [data-testid="label-output-value"]'
 PREVIEW_IMAGE = "#model-input img"
 ZOOM = "#sketchpad .zoom-number [role=button]"  # The zoom shown over the canvas, e.g. "137%".
 
-# Gradio fits the white drawing area (CANVAS_SIZE's shape) into the canvas element, 30 px from its edges.
-AREA_MARGIN = 30
 # A digit is drawn this tall, as a fraction of the drawing area's height: big like a real drawing.
 DIGIT_HEIGHT = 0.7
 DIGIT_ASPECT = 0.7  # width / height, about the default box of benchmarks/drawing.py.
@@ -97,10 +95,10 @@ def number_paths(page, text, strokes=STROKES):
 
 
 def drawing_area(page):
-    """The white drawing area on the page, {x, y, width, height} in page pixels."""
+    """The white drawing area on the page, {x, y, width, height} in page pixels: the canvas at the
+    zoom the page shows, centred in its frame."""
     element = page.locator(CANVAS).bounding_box()
-    room_width, room_height = element["width"] - 2 * AREA_MARGIN, element["height"] - 2 * AREA_MARGIN
-    scale = min(room_width / CANVAS_SIZE[0], room_height / CANVAS_SIZE[1])
+    scale = int(page.locator(ZOOM).inner_text().strip().rstrip("%")) / 100
     width, height = scale * CANVAS_SIZE[0], scale * CANVAS_SIZE[1]
     return {"x": element["x"] + (element["width"] - width) / 2, "y": element["y"] + (element["height"] - height) / 2,
             "width": width, "height": height}

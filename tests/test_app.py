@@ -2,7 +2,6 @@
 
 import importlib.util
 
-import gradio as gr
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
@@ -230,15 +229,11 @@ def test_a_script_cannot_fill_the_disk_through_correct(app_client, tmp_path, cor
     assert len(list(corrections_folder.rglob("*.png"))) == 2
 
 
-def test_an_answer_that_lands_after_clear_is_replaced_by_the_prompt():
-    # The step after every answer sees the canvas as it is now: cleared -> the prompt, no preview.
-    from demo import predict, settle_answer
+def test_the_page_gets_answer_preview_and_readout_in_one_reading_and_the_prompt_when_nothing_is_sent():
+    from demo import read_drawing
 
-    label, preview, reading = predict(sketchpad(draw_strokes(STROKES["7"])))
-    assert label != PROMPT and preview is not None
-    readout, label, preview, blank = settle_answer(reading, {"background": None, "layers": [], "composite": None})
-    assert (readout, label, preview) == ("", PROMPT, None) and blank.is_blank
-    # Still drawn: the answer stays, only the per-digit readout is filled in.
-    readout, *kept = settle_answer(reading, sketchpad(draw_strokes(STROKES["7"])))
-    assert '<span class="digit">7</span>' in readout
-    assert all(isinstance(value, type(gr.skip())) for value in kept)
+    label, preview, readout, reading = read_drawing(sketchpad(draw_strokes(STROKES["7"])))
+    assert max(label, key=label.get) == "7" and preview is not None and '<span class="digit">7</span>' in readout
+    # What the page sends for a drawing exported after "Clear canvas": nothing.
+    label, preview, readout, reading = read_drawing(None)
+    assert (label, preview, readout) == (PROMPT, None, "") and reading.is_blank

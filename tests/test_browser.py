@@ -18,6 +18,7 @@ from benchmarks.browser import (
     TOP_LABEL,
     ZOOM,
     draw_with_finger,
+    drawing_area,
     draw_with_mouse,
     log_tail,
     open_app,
@@ -34,6 +35,7 @@ SELECTED = re.compile(r"\bhighlight\b")
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
 READOUT_DIGITS = "#digit-readout .digit"
 READOUT_PROBABILITIES = "#digit-readout .probability"
+TOOLS = "#sketchpad .toolbar-wrap"  # The brush and eraser.
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +80,28 @@ def test_mouse_drawings_are_read_and_cleared(chromium, app, tmp_path):
             page.screenshot(path=tmp_path / f"mouse-{digit}-cleared.png")
 
 
+def test_clear_right_after_a_stroke_leaves_the_prompt_not_an_old_answer(chromium, app, tmp_path):
+    url, log = app
+    page = open_app(chromium, url, viewport={"width": 1280, "height": 800})
+    top_label, readout = page.locator(TOP_LABEL), page.locator(READOUT_DIGITS)
+    with failures_explained(page, tmp_path, log):
+        draw_with_mouse(page, "7")
+        expect(top_label).to_have_text("7", timeout=ANSWER_TIMEOUT)
+        page.locator(CLEAR).click()
+        expect(top_label).to_have_text(PROMPT, timeout=ANSWER_TIMEOUT)
+        for attempt in range(3):
+            # Cleared before the stroke's canvas export can have reached the server.
+            draw_with_mouse(page, "1")
+            page.locator(CLEAR).click()
+            expect(top_label).to_have_text(PROMPT, timeout=ANSWER_TIMEOUT)
+            # Long enough for a late export and its answer to land: the prompt stays.
+            page.wait_for_timeout(3000)
+            expect(top_label).to_have_text(PROMPT)
+            expect(readout).to_have_count(0)
+            expect(page.locator(PREVIEW_IMAGE)).to_have_count(0)
+            page.screenshot(path=tmp_path / f"cleared-{attempt}.png")
+
+
 def test_a_number_drawn_with_the_mouse_is_read_digit_by_digit(chromium, app, tmp_path):
     url, log = app
     page = open_app(chromium, url, viewport={"width": 1280, "height": 800})
@@ -113,6 +137,12 @@ def test_finger_drawings_are_read_on_a_phone(chromium, app, tmp_path):
         assert canvas["y"] + canvas["height"] <= height, f"the canvas ({canvas}) runs off a {height} px screen"
 
         for digit in ("7", "0"):
+            # The drawing area fills its frame's width, and no tool lies over it (also after Clear).
+            expect(page.locator(ZOOM)).not_to_have_text("100%")
+            page.wait_for_timeout(500)  # The page's own zoom steps take a few frames.
+            area, tools = drawing_area(page), page.locator(TOOLS).bounding_box()
+            assert area["width"] >= 0.95 * canvas["width"], f"a {area['width']:.0f} px area in a {canvas['width']} px frame"
+            assert not _overlap(area, tools), f"the tools {tools} lie over the drawing area {area}"
             scrolled = page.evaluate("window.scrollY")
             draw_with_finger(page, digit)
             expect(top_label).to_have_text(digit, timeout=ANSWER_TIMEOUT)
@@ -122,3 +152,9 @@ def test_finger_drawings_are_read_on_a_phone(chromium, app, tmp_path):
             page.screenshot(path=tmp_path / f"phone-{digit}-read.png")
             page.locator(CLEAR).tap()
             expect(top_label).to_have_text(PROMPT, timeout=ANSWER_TIMEOUT)
+
+
+def _overlap(a, b):
+    """Whether two {x, y, width, height} boxes overlap."""
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
