@@ -2,7 +2,7 @@
 
     python train_model.py                      # the committed model's recipe
     python train_model.py --no-pen-data        # MNIST alone (the recipe before pen data)
-    python train_model.py --limit 2000 --epochs 1 --output /tmp/smoke_model   # seconds
+    python train_model.py --limit 2000 --epochs 1 --output /tmp/smoke_model   # half a minute
     python train_model.py --tune 6 --epochs 15 # search the recipe, then train and export the best
     python train_model.py --init-from saved_model --extra-data corrections   # learn your corrections
     python train_model.py --export-only --init-from saved_model   # rewrite every format, no training
@@ -16,25 +16,7 @@ import numpy as np
 
 from lenet.config import DEFAULT_MODEL_DIR, KERAS_FILENAME, VARIANTS
 from lenet.tensorflow_import import import_tensorflow
-from lenet.train.recipe import (
-    AUGMENT_STRENGTH,
-    BATCH_SIZE,
-    EPOCHS,
-    FINE_TUNE_EPOCHS,
-    FINE_TUNE_LEARNING_RATE,
-    LEARNING_RATE,
-    MNIST_SCANS,
-    PEN_BRUSH,
-    PEN_SCANS,
-    PEN_SHARE,
-    PEN_STROKE_SHIFT,
-    PEN_VALIDATION_WRITERS,
-    PEN_VARIANTS,
-    PEN_WOBBLE,
-    SEED,
-    TUNE_DIR,
-    VARIANT,
-)
+from lenet.train import recipe
 
 
 def positive_int(text):
@@ -83,22 +65,22 @@ def parse_args(argv=None):
     parser.add_argument("--epochs", type=positive_int, default=None,
                         help=f"passes over the training set; with --tune, the most a trial may use "
                              f"(trials choose between a third of it and all of it) "
-                             f"(default: {EPOCHS}; {FINE_TUNE_EPOCHS} with --init-from)")
-    parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE,
-                        help=f"images per training step (default: {BATCH_SIZE})")
+                             f"(default: {recipe.EPOCHS}; {recipe.FINE_TUNE_EPOCHS} with --init-from)")
+    parser.add_argument("--batch-size", type=positive_int, default=recipe.BATCH_SIZE,
+                        help=f"images per training step (default: {recipe.BATCH_SIZE})")
     parser.add_argument("--learning-rate", type=positive_float, default=None,
                         help=f"Adam's initial learning rate, cosine-decayed to 1%% "
-                             f"(default: {LEARNING_RATE}; {FINE_TUNE_LEARNING_RATE} with --init-from)")
-    parser.add_argument("--seed", type=int, default=SEED,
-                        help=f"seed for weights, shuffling, validation split and augmentation (default: {SEED})")
-    parser.add_argument("--variant", choices=VARIANTS, default=VARIANT,
+                             f"(default: {recipe.LEARNING_RATE}; {recipe.FINE_TUNE_LEARNING_RATE} with --init-from)")
+    parser.add_argument("--seed", type=int, default=recipe.SEED,
+                        help=f"seed for weights, shuffling, validation split and augmentation (default: {recipe.SEED})")
+    parser.add_argument("--variant", choices=VARIANTS, default=recipe.VARIANT,
                         help="modern: ReLU + max pooling; classic: tanh + average pooling as in 1998 "
                              "(default: modern)")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True,
                         help="distort training digits like handwriting varies: rotation, scale, "
                              "shear, shift, stroke width (default: on)")
-    parser.add_argument("--augment-strength", type=non_negative_float, default=AUGMENT_STRENGTH,
-                        help=f"multiplier on every augmentation range (default: {AUGMENT_STRENGTH})")
+    parser.add_argument("--augment-strength", type=non_negative_float, default=recipe.AUGMENT_STRENGTH,
+                        help=f"multiplier on every augmentation range (default: {recipe.AUGMENT_STRENGTH})")
     parser.add_argument("--data-dir", type=existing_dir, default=None,
                         help="folder with the four MNIST IDX .gz files or mnist.npz (default: $MNIST_DIR, "
                              "else ../shared/mnist if present, else Keras's download)")
@@ -109,29 +91,29 @@ def parse_args(argv=None):
     parser.add_argument("--no-pen-data", action="store_true",
                         help="train on MNIST alone (with --mnist-scans 0 too: the recipe before pen data) "
                              "(default: off)")
-    parser.add_argument("--pen-share", type=fraction, default=PEN_SHARE,
-                        help=f"share of every batch that is pen drawings (default: {PEN_SHARE})")
-    parser.add_argument("--pen-variants", type=positive_int, default=PEN_VARIANTS,
+    parser.add_argument("--pen-share", type=fraction, default=recipe.PEN_SHARE,
+                        help=f"share of every batch that is pen drawings (default: {recipe.PEN_SHARE})")
+    parser.add_argument("--pen-variants", type=positive_int, default=recipe.PEN_VARIANTS,
                         help=f"drawings made of each training trajectory, each with its own brush, "
-                             f"size, slant and position (default: {PEN_VARIANTS})")
-    parser.add_argument("--pen-brush", type=positive_float, nargs=2, default=PEN_BRUSH, metavar=("MIN", "MAX"),
+                             f"size, slant and position (default: {recipe.PEN_VARIANTS})")
+    parser.add_argument("--pen-brush", type=positive_float, nargs=2, default=recipe.PEN_BRUSH, metavar=("MIN", "MAX"),
                         help=f"brush diameter range, as a fraction of the digit's height "
-                             f"(default: {PEN_BRUSH[0]} {PEN_BRUSH[1]})")
-    parser.add_argument("--pen-wobble", type=fraction, default=PEN_WOBBLE,
+                             f"(default: {recipe.PEN_BRUSH[0]} {recipe.PEN_BRUSH[1]})")
+    parser.add_argument("--pen-wobble", type=fraction, default=recipe.PEN_WOBBLE,
                         help=f"smooth random bending of the training drawings' strokes, as a fraction "
-                             f"of the digit's size; 0 draws them as written (default: {PEN_WOBBLE})")
-    parser.add_argument("--pen-stroke-shift", type=fraction, default=PEN_STROKE_SHIFT,
+                             f"of the digit's size; 0 draws them as written (default: {recipe.PEN_WOBBLE})")
+    parser.add_argument("--pen-stroke-shift", type=fraction, default=recipe.PEN_STROKE_SHIFT,
                         help=f"random offset of each stroke of a several-stroke digit, as a fraction of "
-                             f"its size (default: {PEN_STROKE_SHIFT})")
-    parser.add_argument("--mnist-scans", type=fraction, default=MNIST_SCANS,
+                             f"its size (default: {recipe.PEN_STROKE_SHIFT})")
+    parser.add_argument("--mnist-scans", type=fraction, default=recipe.MNIST_SCANS,
                         help=f"add copies of this share of the MNIST training digits stored as scanned sets "
                              f"store them, the ink box stretched to a 12-20 px square; 0 adds none "
-                             f"(default: {MNIST_SCANS})")
-    parser.add_argument("--pen-scans", type=fraction, default=PEN_SCANS,
-                        help=f"the same for this share of the pen training drawings (default: {PEN_SCANS})")
-    parser.add_argument("--pen-validation-writers", type=positive_int, default=PEN_VALIDATION_WRITERS,
+                             f"(default: {recipe.MNIST_SCANS})")
+    parser.add_argument("--pen-scans", type=fraction, default=recipe.PEN_SCANS,
+                        help=f"the same for this share of the pen training drawings (default: {recipe.PEN_SCANS})")
+    parser.add_argument("--pen-validation-writers", type=positive_int, default=recipe.PEN_VALIDATION_WRITERS,
                         help=f"pen writers held out whole for validation and model selection "
-                             f"(default: {PEN_VALIDATION_WRITERS})")
+                             f"(default: {recipe.PEN_VALIDATION_WRITERS})")
     parser.add_argument("--pen-held-out-writers", type=writer_ids, metavar="W,W,...",
                         help="hold out these pen writers (ids 1-30, comma-separated) instead of "
                              "--pen-validation-writers picked at random: benchmarks/bench_pen_writers.py "
@@ -157,7 +139,7 @@ def parse_args(argv=None):
                              "with pen data, pen share and brush range; scored by validation accuracy, with "
                              "pen data the mean of MNIST's and the held-out pen writers'), then train and "
                              "export the best one; about N plain runs of time (default: off)")
-    parser.add_argument("--tune-dir", default=str(TUNE_DIR),
+    parser.add_argument("--tune-dir", default=str(recipe.TUNE_DIR),
                         help="where --tune keeps its trials; the same folder and flags resume an interrupted "
                              "search without redoing finished trials (default: tuning)")
     parser.add_argument("--export-only", action="store_true",
@@ -166,9 +148,9 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     fine_tuning = args.init_from is not None
     if args.epochs is None:
-        args.epochs = FINE_TUNE_EPOCHS if fine_tuning else EPOCHS
+        args.epochs = recipe.FINE_TUNE_EPOCHS if fine_tuning else recipe.EPOCHS
     if args.learning_rate is None:
-        args.learning_rate = FINE_TUNE_LEARNING_RATE if fine_tuning else LEARNING_RATE
+        args.learning_rate = recipe.FINE_TUNE_LEARNING_RATE if fine_tuning else recipe.LEARNING_RATE
     if fine_tuning and not (Path(args.init_from) / KERAS_FILENAME).is_file():
         parser.error(f"--init-from {args.init_from} has no {KERAS_FILENAME}: pass a folder written by this script")
     if fine_tuning and args.tune:
@@ -179,7 +161,7 @@ def parse_args(argv=None):
         parser.error(f"--pen-brush MIN MAX: MIN {args.pen_brush[0]} is above MAX {args.pen_brush[1]}")
     if args.export_only and (not fine_tuning or args.tune or args.extra_data):
         parser.error("--export-only needs --init-from PATH and cannot be combined with --tune or --extra-data")
-    args.pen_brush = tuple(args.pen_brush)  # As PEN_BRUSH, so --tune can tell a value given from the default.
+    args.pen_brush = tuple(args.pen_brush)  # As recipe.PEN_BRUSH, so --tune can tell a value given from the default.
     if args.extra_data and args.tune:
         parser.error("--tune searches a recipe for training from scratch; it cannot be combined with --extra-data")
     output = Path(args.output)

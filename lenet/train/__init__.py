@@ -1,0 +1,1 @@
+"""What only training needs: data, drawing pen digits, the recipe, fitting, exporting and checking the model."""
