@@ -69,10 +69,10 @@ def test_known_numbers_through_the_api(app_client, tmp_path, name):
 
 @pytest.mark.parametrize("name", sorted(KNOWN))
 def test_known_numbers_in_process(name):
-    from demo import predict
+    from demo import read_drawing
 
     alpha, number = KNOWN[name]
-    label, preview, reading = predict(sketchpad(alpha))
+    label, preview, _, reading = read_drawing(sketchpad(alpha))
     confidences = [{"label": key, "confidence": value} for key, value in label.items()]
     check_number_answer({"label": max(label, key=label.get), "confidences": confidences}, preview, number)
     assert reading.label == number

@@ -179,7 +179,7 @@ def test_the_app_answers_and_looks_inside_without_importing_tensorflow():
         "import sys\n"
         "import demo\n"
         "from benchmarks.drawing import STROKES, draw_strokes, sketchpad\n"
-        "label, _, reading = demo.predict(sketchpad(draw_strokes(STROKES['7'], brush=24)))\n"
+        "*_, reading = demo.read_drawing(sketchpad(draw_strokes(STROKES['7'], brush=24)))\n"
         "caption, *pictures = demo.explain_reading(reading)\n"
         "print(reading.label, all(picture is not None for picture in pictures), 'tensorflow' in sys.modules)\n"
     )
