@@ -51,6 +51,17 @@ RETRAIN_COMMAND = "python train_model.py"
 REEXPORT_COMMAND = "python train_model.py --export-only --init-from saved_model"
 
 
+def data_folder(given, env_name, shared_dir):
+    """The folder a data set is read from: `given`, else $env_name if set, else `shared_dir` if it
+    exists, else None (download it). A folder given or named by the environment is returned even
+    if it does not exist, so that loading fails loudly instead of falling back to another source."""
+    if given is not None:
+        return Path(given).expanduser()
+    if os.environ.get(env_name):
+        return Path(os.environ[env_name]).expanduser()
+    return shared_dir if shared_dir.is_dir() else None
+
+
 def served_model_dir():
     """The folder the app loads its model from: $LENET_MODEL_DIR, else saved_model/."""
     return Path(os.environ.get(MODEL_DIR_ENV) or DEFAULT_MODEL_DIR)

@@ -16,7 +16,6 @@ mnist.npz. Everything read is validated; any problem, a missing file included, i
 import gzip
 import hashlib
 import math
-import os
 import struct
 import zipfile
 import zlib
@@ -65,14 +64,7 @@ def default_data_dir(data_dir=None):
     returned even if it does not exist, so that loading it fails loudly instead of silently
     falling back to another source.
     """
-    if data_dir is not None:
-        return Path(data_dir).expanduser()
-    from_env = os.environ.get(config.MNIST_DIR_ENV)
-    if from_env:
-        return Path(from_env).expanduser()
-    if config.SHARED_MNIST_DIR.is_dir():
-        return config.SHARED_MNIST_DIR
-    return None
+    return config.data_folder(data_dir, config.MNIST_DIR_ENV, config.SHARED_MNIST_DIR)
 
 
 def load_mnist(data_dir=None):

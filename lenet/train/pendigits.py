@@ -7,7 +7,6 @@ malformation raises PenDigitsFormatError naming the file and the line.
 
 import gzip
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,14 +66,7 @@ class PenDigits:
 def default_pen_data_dir(pen_data_dir=None):
     """The folder pen digits are read from: `pen_data_dir`, else $PENDIGITS_DIR if set, else
     ../shared/pendigits if present, else None (download)."""
-    if pen_data_dir is not None:
-        return Path(pen_data_dir).expanduser()
-    from_env = os.environ.get(config.PENDIGITS_DIR_ENV)
-    if from_env:
-        return Path(from_env).expanduser()
-    if config.SHARED_PENDIGITS_DIR.is_dir():
-        return config.SHARED_PENDIGITS_DIR
-    return None
+    return config.data_folder(pen_data_dir, config.PENDIGITS_DIR_ENV, config.SHARED_PENDIGITS_DIR)
 
 
 def load_pendigits(pen_data_dir=None):
