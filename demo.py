@@ -46,16 +46,21 @@ def read_drawing(drawing):
     The label is the number read; the prompt, no preview and no readout when blank. The page gets
     all four in one answer; the Reading goes to a gr.State, for "Look inside".
     """
-    try:
-        reading = reader.read(drawing)
-    except InvalidImageError as error:
-        raise gr.Error(f"Could not read that drawing: {error}.") from error
+    reading = _read(drawing)
     return reading.confidences(), reading.preview(), digit_readout(reading), reading
 
 
 def predict(drawing):
     """Sketchpad value -> (gr.Label value, 28x28 previews side by side): the /predict endpoint."""
-    return read_drawing(drawing)[:2]
+    reading = _read(drawing)
+    return reading.confidences(), reading.preview()
+
+
+def _read(drawing):
+    try:
+        return reader.read(drawing)
+    except InvalidImageError as error:
+        raise gr.Error(f"Could not read that drawing: {error}.") from error
 
 
 def correct(drawing, number):
@@ -73,15 +78,12 @@ def correct(drawing, number):
 def explain(drawing):
     """Sketchpad value -> (caption, six pictures of its trip through LeNet-5); the prompt and no
     pictures when blank. The /explain endpoint, for API callers who send a drawing."""
-    try:
-        return look_inside(explainer, reader.read(drawing))
-    except InvalidImageError as error:
-        raise gr.Error(f"Could not read that drawing: {error}.") from error
+    return look_inside(explainer, _read(drawing))
 
 
 def explain_reading(reading, inside_open=True):
-    """The page's Reading (already made by predict) -> what explain returns, while "Look inside" is
-    open; otherwise nothing changes. The drawing is not split or classified a second time."""
+    """The page's Reading (made by read_drawing) -> what explain returns, while "Look inside" is open;
+    otherwise nothing changes. The drawing is not split or classified a second time."""
     return look_inside(explainer, reading) if inside_open else gr.skip()
 
 

@@ -112,7 +112,8 @@ def main():
     for name, runs in results.items():
         drawing, answer = (np.array(values) for values in zip(*runs))
         medians[name] = statistics.median(drawing), statistics.median(answer)
-        print(f"  {name:<16}: drawing a digit {spread(drawing, 's', 2)}; pen up -> answer shown {spread(answer, 'ms', 0)}")
+        print(f"  {name:<16}: drawing a digit {spread(drawing, 's', 2)}; "
+              f"pen up -> answer shown {spread(answer, 'ms', 0)}")
     (app_draw, app_answer), (floor_draw, floor_answer) = medians["app"], medians["plain sketchpad"]
     print(f"  app / plain sketchpad, p50: drawing a digit {app_draw / floor_draw:.3f}x, "
           f"pen up -> answer {app_answer / floor_answer:.3f}x")

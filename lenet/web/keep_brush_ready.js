@@ -66,24 +66,29 @@
         }
     };
     // Gradio fits the drawing area to its frame when the page loads, larger than 100 % on a laptop:
-    // back to 100 % where the area fits at that size, unless the person zoomed themselves.
+    // back to 100 % where the area fits at that size, or filled on a phone, unless the person
+    // zoomed themselves (the zoom menu or buttons, or ctrl + wheel): their zoom stays.
     let zoomChosen = false;
-    const chosen = (event) => { if (event.isTrusted && event.target.closest?.(".zoom-number, .zoom-controls, button[aria-label*='oom']")) zoomChosen = true; };
-    sketchpad.addEventListener("click", chosen, true);
-    sketchpad.addEventListener("wheel", (event) => { if (event.isTrusted && event.ctrlKey) zoomChosen = true; }, { capture: true, passive: true });
-    let loadFitSeen = false;
-    const keepFullSize = () => {
+    const zoomControls = ".zoom-number, .zoom-controls, button[aria-label='Zoom in'], button[aria-label='Zoom out']";
+    sketchpad.addEventListener("click", (event) => {
+        if (event.isTrusted && event.target.closest?.(zoomControls)) zoomChosen = true;
+    }, true);
+    sketchpad.addEventListener("wheel", (event) => {
+        if (event.isTrusted && event.ctrlKey) zoomChosen = true;
+    }, { capture: true, passive: true });
+    let phoneFilled = false;
+    const settleZoom = () => {
         const zoom = sketchpad.querySelector(".zoom-number [role=button]")?.textContent.trim();
         if (zoomChosen || zooming || !zoom || isFullSize(zoom) || !frame()?.width) return;
         if (fitsAtFullSize()) zoomTo(isFullSize);
-        else if (!loadFitSeen) {
-            loadFitSeen = true;
+        else if (!phoneFilled) {
+            phoneFilled = true;
             fillFrame();
         }
     };
     const keepReady = () => {
         selectBrushIfIdle();
-        keepFullSize();
+        settleZoom();
     };
     new MutationObserver(keepReady).observe(sketchpad, { childList: true, subtree: true, characterData: true });
     keepReady();
