@@ -25,12 +25,11 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from benchmarks.drawing import STROKES, draw_strokes
-from deploy.replicas import free_port, wait_until_answering
+from deploy.replicas import cpu_seconds, free_port, resident_mb, wait_until_answering
 from lenet.config import PROJECT_ROOT
 
 PROMPT = "Draw a digit"  # lenet.reader.PROMPT, without importing the app here.
 ANSWER_WITHIN_SECONDS = 60
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # --- The server ----------------------------------------------------------------------------------
@@ -68,14 +67,10 @@ class Server:
             )
 
     def rss_mb(self):
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS")
+        return resident_mb(self.process.pid)
 
     def cpu_seconds(self):
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+        return cpu_seconds(self.process.pid)
 
     def cache_files(self):
         """(number of files in Gradio's cache, age in seconds of the oldest)."""

@@ -21,7 +21,7 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from benchmarks.drawing import STROKES, draw_strokes, sketchpad
-from deploy.replicas import free_port
+from deploy.replicas import free_port, resident_mb
 from lenet.config import PROJECT_ROOT
 
 PAGES = {"app": [sys.executable, "demo.py"], "plain sketchpad": [sys.executable, "-m", "benchmarks.floor_page"]}
@@ -37,24 +37,6 @@ def seven_as_files(folder):
     Image.fromarray(value["layers"][0]).save(layer)
     return {"background": handle_file(str(paths["background"])), "layers": [handle_file(str(layer))],
             "composite": handle_file(str(paths["composite"]))}
-
-
-def resident_mb(pid):
-    """Resident memory of a process and its children, in MB (Linux /proc)."""
-    total = 0
-    for child in [pid, *_children(pid)]:
-        for line in Path(f"/proc/{child}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-    return total / 1024
-
-
-def _children(pid):
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            found += [int(child), *_children(int(child))]
-    return found
 
 
 def one_run(command, value, timeout=120):

@@ -102,7 +102,7 @@ def wait_until_answering(url, process, log_path, timeout=180):
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass  # Not listening yet: TensorFlow and Gradio take several seconds to import.
+            pass  # Not listening yet: Gradio (and TensorFlow, if served) take seconds to import.
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {timeout} s:\n{log_tail(log_path)}")
 
@@ -113,6 +113,24 @@ def cpu_seconds(pid):
     # After "pid (comm)": utime and stime are fields 14 and 15 of proc(5), in clock ticks.
     utime, stime = int(fields[11]), int(fields[12])
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+
+def resident_mb(pid):
+    """Resident memory of a process and its children, in MB (Linux /proc)."""
+    total = 0
+    for process in [pid, *_children(pid)]:
+        for line in Path(f"/proc/{process}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def _children(pid):
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += [int(child), *_children(int(child))]
+    return found
 
 
 class Replica:
