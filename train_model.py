@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from lenet.config import DEFAULT_MODEL_DIR, KERAS_FILENAME, VARIANTS
-from lenet.tensorflow_import import import_tensorflow
+from lenet.tensorflow_import import import_tensorflow, without_harmless_errors
 from lenet.train import recipe
 
 
@@ -184,7 +184,8 @@ def main(argv=None):
     from lenet.train.trainer import EXPORT_ERRORS, INPUT_ERRORS, run
 
     try:
-        run(args)
+        with without_harmless_errors():
+            run(args)
     except INPUT_ERRORS as error:
         sys.exit(f"error: {error}")
     except EXPORT_ERRORS as error:

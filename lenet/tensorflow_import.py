@@ -12,12 +12,16 @@ import os
 import re
 import sys
 import tempfile
+import threading
 
 ONEDNN_ENV = "TF_ENABLE_ONEDNN_OPTS"
 LOG_LEVEL_ENV = "TF_CPP_MIN_LOG_LEVEL"
 # A C++ log line: "I0000 00:00:1796612598.477507    9407 port.cc:153] message"; its message is
 # what two libraries repeat.
 LOG_PREFIX = re.compile(r"^[IWEF]\d{4} [\d:.]+\s+\d+ \S+\] ")
+# Errors TensorFlow 2.21 logs about its own graphs on runs that succeed: Keras's tf.data pipelines
+# carry an attribute (use_unbounded_threadpool) that the op registry's validation does not know.
+HARMLESS = re.compile(r"NodeDef mentions attribute use_unbounded_threadpool which is not in the op definition")
 
 
 def import_tensorflow(onednn=False):
@@ -66,3 +70,30 @@ def _each_line_once_on_stderr():
                     seen.add(message)
                     sys.stderr.write(line)
             sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def without_harmless_errors():
+    """While inside, lines written to file descriptor 2 (C++ libraries included) pass on at once,
+    except those HARMLESS matches."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+
+    def pass_on():
+        with os.fdopen(read_end, "rb") as lines, os.fdopen(os.dup(saved), "wb", buffering=0) as stderr:
+            for line in lines:
+                if not HARMLESS.search(line.decode(errors="replace")):
+                    stderr.write(line)
+
+    thread = threading.Thread(target=pass_on, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)  # Closes the pipe's last write end: the thread reads to its end.
+        os.close(saved)
+        thread.join(timeout=5)

@@ -63,11 +63,15 @@ def no_leftovers(parent):
     return [p.name for p in parent.iterdir() if ".staging-" in p.name or ".old-" in p.name]
 
 
+SMOKE_STDERR = {}  # The smoke run's stderr, for the test of what it prints.
+
+
 @pytest.fixture(scope="module")
 def smoke_model(tmp_path_factory):
     output = tmp_path_factory.mktemp("smoke") / "model"
     result = run_trainer(*SMOKE_FLAGS, "--output", str(output))
     assert result.returncode == 0, result.stderr
+    SMOKE_STDERR["text"] = result.stderr
     return output, result.stdout
 
 
@@ -79,6 +83,29 @@ def test_smoke_run_writes_a_loadable_saved_model(smoke_model):
     assert signature.structured_input_signature[1]["image"].shape.as_list() == [None, 28, 28, 1]
     probabilities = signature(image=tf.zeros((2, 28, 28, 1)))["probabilities"].numpy()
     assert probabilities.shape == (2, 10)
+
+
+def test_a_run_that_succeeds_prints_no_error_and_each_tensorflow_notice_once(smoke_model):
+    lines = SMOKE_STDERR["text"].splitlines()
+    assert not [line for line in lines if line.startswith(("E0", "F0")) or "Traceback" in line], lines
+    notices = [line for line in lines if "oneDNN custom operations are on" in line]
+    assert len(notices) <= 1, notices
+
+
+def test_harmless_tensorflow_errors_are_held_back_and_everything_else_passes_on():
+    # In a process of its own: what reaches file descriptor 2, as C++ libraries write it.
+    code = (
+        "import os, sys\n"
+        "from lenet.tensorflow_import import without_harmless_errors\n"
+        "with without_harmless_errors():\n"
+        "    os.write(2, b'E0000 00:00:1.0  1 node_def_util.cc:682] NodeDef mentions attribute "
+        "use_unbounded_threadpool which is not in the op definition: Op<name=MapDataset>\\n')\n"
+        "    os.write(2, b'E0000 00:00:1.0  1 other.cc:1] a real error\\n')\n"
+        "    print('from Python', file=sys.stderr)\n"
+        "print('after', file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    assert result.stderr.splitlines() == ["E0000 00:00:1.0  1 other.cc:1] a real error", "from Python", "after"]
 
 
 def test_smoke_run_writes_metadata_and_report(smoke_model, mnist):
