@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import sys
-import tempfile
 import threading
 
 ONEDNN_ENV = "TF_ENABLE_ONEDNN_OPTS"
@@ -38,7 +37,7 @@ def import_tensorflow(onednn=False):
     if not chosen:
         os.environ[ONEDNN_ENV] = "0"
     try:
-        with _each_line_once_on_stderr():
+        with _each_message_once():
             import tensorflow
     finally:
         if before is None:
@@ -48,44 +47,40 @@ def import_tensorflow(onednn=False):
     return tensorflow
 
 
-@contextlib.contextmanager
-def _each_line_once_on_stderr():
-    """Collect what is written to file descriptor 2 (C++ libraries included), then write each
-    line once; log lines that differ only in their time stamp count as one."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as collected:
-        os.dup2(collected.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            collected.seek(0)
-            seen = set()
-            for line in collected.read().decode(errors="replace").splitlines(keepends=True):
-                message = LOG_PREFIX.sub("", line)
-                if message not in seen:
-                    seen.add(message)
-                    sys.stderr.write(line)
-            sys.stderr.flush()
+def _each_message_once():
+    """Each log message on file descriptor 2 once, while inside; lines that differ only in their time
+    stamp count as one."""
+    seen = set()
+
+    def first_time(line):
+        message = LOG_PREFIX.sub("", line)
+        new = message not in seen
+        seen.add(message)
+        return new
+
+    return _filtered_stderr(first_time)
 
 
-@contextlib.contextmanager
 def without_harmless_errors():
-    """While inside, lines written to file descriptor 2 (C++ libraries included) pass on at once,
-    except those HARMLESS matches."""
+    """Every line on file descriptor 2 passes on at once, while inside, but those HARMLESS matches."""
+    return _filtered_stderr(lambda line: not HARMLESS.search(line))
+
+
+@contextlib.contextmanager
+def _filtered_stderr(keep):
+    """While inside, each line written to file descriptor 2 (C++ libraries included) passes on at
+    once if keep(line)."""
     sys.stderr.flush()
     saved = os.dup(2)
+    passed_on = os.dup(saved)  # The thread's own: `saved` may be closed before it starts.
     read_end, write_end = os.pipe()
     os.dup2(write_end, 2)
     os.close(write_end)
 
     def pass_on():
-        with os.fdopen(read_end, "rb") as lines, os.fdopen(os.dup(saved), "wb", buffering=0) as stderr:
+        with os.fdopen(read_end, "rb") as lines, os.fdopen(passed_on, "wb", buffering=0) as stderr:
             for line in lines:
-                if not HARMLESS.search(line.decode(errors="replace")):
+                if keep(line.decode(errors="replace")):
                     stderr.write(line)
 
     thread = threading.Thread(target=pass_on, daemon=True)
