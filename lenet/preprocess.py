@@ -334,16 +334,15 @@ def _shrink(array, combine):
     and a side shorter than k (a 4096x3 canvas) still shrinks to one pixel, not zero.
     """
     factor = _shrink_factor(array.shape)
+    if combine is np.maximum:
+        return block_max(array, factor)
     if factor == 1:
         return array
-    dtype = np.float32 if combine is np.add else array.dtype
     # One axis at a time, one offset at a time: the extra memory is one band of the output size.
-    rows = _combine_strided(array, factor, combine, dtype, axis=0)
-    result = _combine_strided(rows, factor, combine, dtype, axis=1)
-    if combine is not np.add:
-        return result
+    rows = _combine_strided(array, factor, np.add, np.float32, axis=0)
+    total = _combine_strided(rows, factor, np.add, np.float32, axis=1)
     counts = np.outer(_block_counts(array.shape[0], factor), _block_counts(array.shape[1], factor))
-    return result / counts.reshape(counts.shape + (1,) * (array.ndim - 2)).astype(np.float32)
+    return total / counts.reshape(counts.shape + (1,) * (array.ndim - 2)).astype(np.float32)
 
 
 def block_max(array, factor):
