@@ -1,0 +1,424 @@
+"""Ink from a picture of paper: a photo or a scan, unevenly lit, with faint or coloured ink and rules.
+
+A canvas's ink is its alpha; a picture's ink has to be told apart from its paper. The chain, each
+step NumPy in and NumPy out:
+
+    ink_darkness -> separate_ink -> remove_rules -> soft ink for preprocess
+
+The paper is estimated locally (a shadow, a gradient, a phone's vignette) and divided out, so the
+darkness of a pixel is how much light its ink absorbs, in any colour. A pixel is ink where it
+reaches half of the strongest ink *near it*, the half-maximum edge taken locally: a stroke whose
+pressure fades keeps its faint parts, and paper texture stays below a floor set by the paper's
+own noise. Long straight lines (ruled or squared paper, a form's box) are not the digit.
+
+The image processing is OpenCV's: its morphology and labelling run in C, so a photo costs a few
+milliseconds beyond its decoding.
+"""
+
+import math
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+from scipy.special import ndtri
+
+# Pictures with no side longer than this are crops or scans of one digit (MNIST 28 px, USPS and
+# Semeion 16 px): their paper is one colour, that of their border, and their strokes may be a
+# fifth of the frame, too wide for a local estimate of the paper to see past.
+SMALL_PICTURE = 64
+# A picture less than this many pixels high or wide holds no digit to read, only a few pixels.
+SMALLEST_SIDE = 4
+SMALL_PICTURE_NOISE = 0.1
+
+# Paper is lighter than ink, unless more than this share of the picture's border is on the dark side
+# of its lightness (Otsu's split): a digit cropped tight to its box has ink on its border too.
+DARK_GROUND_BORDER = 0.75
+
+# A colour channel in which the paper is darker than this tells nothing of the ink.
+DARK_CHANNEL = 0.1
+
+# The paper is estimated on a copy whose short side is about PAPER_GRID_SIDE pixels, as the median
+# over PAPER_SPAN of that side: several times a pen's stroke on a digit filling the picture.
+PAPER_GRID_SIDE = 192
+PAPER_SPAN = 0.2
+# Paper in shade is at least this share of the picture's typical paper.
+DEEPEST_SHADE = 0.35
+
+# The paper's own texture and noise: pixels within NOISE_SIGMAS standard deviations of the paper's
+# typical darkness are paper. Both are read off the lightest pixels, as percentiles of a normal
+# distribution: the lightest PAPER_SHARE, or half of Otsu's paper class if smaller, since a digit
+# cropped tight may cover most of its frame.
+NOISE_SIGMAS = 4.0
+PAPER_SHARE = 0.3
+MIN_PAPER_SHARE = 0.02
+
+# The ink's strength is a high percentile of the darkness of the pixels above the noise: robust to
+# a blot. Ink fainter than FAINTEST of it is a smudge; a piece of ink is kept only if it somewhere
+# reaches STRONG of it, so a ruling or texture that is faint everywhere goes, and only if it covers
+# at least MIN_PIECE square stroke widths, so grains of paper go.
+STRENGTH_PERCENTILE = 98
+MIN_PIECE = 2.0
+FAINTEST = 0.2
+STRONG = 0.5
+
+# The half-maximum edge: a pixel is ink when it reaches this fraction of the strongest ink within
+# LOCAL_REACH stroke widths.
+INK_LEVEL = 0.5
+LOCAL_REACH = 1.5
+# Strokes at least GRAINY_WIDTH pixels wide are smoothed (a Gaussian of GRAIN_SMOOTHING of their
+# width) before thresholding: grain inside a stroke is not a gap in it.
+GRAINY_WIDTH = 4.0
+GRAIN_SMOOTHING = 0.25
+
+# Straight lines are sought on a copy whose long side is about LINE_GRID_SIDE pixels, at least
+# SHORTEST_LINE of it long and within MAX_TILT degrees of a row or a column (a photo is rarely square
+# to its paper).
+LINE_GRID_SIDE = 256
+SHORTEST_LINE = 0.12
+MAX_TILT = 8
+# Pieces of one line: gaps up to LINE_GAP pixels of the small copy, slopes within JOIN_SLOPE.
+LINE_GAP = 4
+JOIN_SLOPE = 0.05
+
+# A line found on the small copy is LINE_BAND of its pixels thick in the picture: the line's own
+# width and where it lies within them. What is left of the ink without the lines is the digit. A line is the paper's when it is longer than RULE_LENGTH digit heights
+# (a 7's bar or a 1's stem is at most about one), runs across EDGE_TO_EDGE of a picture unless the
+# digit fills DIGIT_FILLS of that side (a picture cropped to a 7 has its bar from edge to edge), or
+# frames the digit: lines at least FRAME_SIDES of the digit's side long on its four sides, within
+# FRAME_INSIDE of its height or width from them.
+LINE_BAND = 4
+RULE_DARKER = 1.5
+RULE_LENGTH = 1.3
+EDGE_TO_EDGE = 0.9
+DIGIT_FILLS = 0.8
+FRAME_SIDES = 0.8
+FRAME_SIDES_FOUND = 3
+FRAME_INSIDE = 0.1
+
+FULL_INK = 255
+
+
+class Separation(NamedTuple):
+    """Ink told apart from paper: each an (H, W) array."""
+
+    darkness: np.ndarray  # float32 in [0, 1], smoothed where the strokes are wide
+    threshold: np.ndarray  # float32: the darkness at which each pixel would be ink
+    mask: np.ndarray  # bool: the ink
+    faint: np.ndarray  # bool: everything above the paper's noise, faint lines of the paper too
+
+
+def paper_ink(pixels):
+    """float32 (H, W, C) in [0, 1], C = 1 or 3, opaque -> uint8 (H, W) ink, 0 = paper, 255 = full ink.
+
+    Stroke pixels are at least half of full ink (the ink's darkness over twice its local threshold,
+    capped at full); the pixels just around them keep their grey levels, below half, so resampling
+    stays smooth; every other pixel is 0.
+    """
+    if min(pixels.shape[:2]) < SMALLEST_SIDE:
+        return np.zeros(pixels.shape[:2], np.uint8)
+    separated = separate_ink(ink_darkness(pixels))
+    if separated is None:
+        return np.zeros(pixels.shape[:2], np.uint8)
+    mask = remove_rules(separated)
+    ink = np.clip(separated.darkness / (2 * separated.threshold), 0, 1)
+    ink *= FULL_INK
+    # The stroke pixels keep the faint ring around them, which places their edges between pixels
+    # when the digit is enlarged; everything else that is not ink is paper.
+    ring = cv2.dilate(mask.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+    ink[~ring | (~mask & (ink >= FULL_INK / 2))] = 0
+    return np.rint(ink).astype(np.uint8)
+
+
+def ink_darkness(pixels):
+    """float32 (H, W, C) in [0, 1] -> float32 (H, W) at most 1: the share of the paper's light each
+    pixel's ink absorbs, in its most absorbed colour (blue ink darkens red and green); below 0
+    where the paper is lighter than its estimate."""
+    lightness = pixels.mean(axis=2)
+    level, _ = cv2.threshold(np.rint(lightness * 255).astype(np.uint8), 0, 255,
+                             cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    light = lightness * 255 > level
+    border = np.concatenate([light[0], light[-1], light[1:-1, 0], light[1:-1, -1]])
+    if border.mean() < 1 - DARK_GROUND_BORDER:
+        # Light ink on a dark ground (a blackboard, MNIST itself): the ground is the paper.
+        pixels = 1 - pixels
+        light = ~light
+    paper = estimate_paper(pixels, light)
+    # A colour the paper hardly reflects (blue, on yellow paper) carries no ink.
+    ratio = np.where(paper > DARK_CHANNEL, pixels / np.maximum(paper, DARK_CHANNEL), 1)
+    # Paper lighter than its estimate stays negative: the paper's noise is measured on both sides.
+    return (1 - ratio.min(axis=2)).astype(np.float32, copy=False)
+
+
+def estimate_paper(pixels, light):
+    """float32 (H, W, C), dark ink on light paper, and bool (H, W) its lighter pixels -> float32
+    (H, W, C) or (1, 1, C): the paper's colour under each pixel, as lit there."""
+    height, width = pixels.shape[:2]
+    paper = pixels[light] if light.any() else pixels.reshape(-1, pixels.shape[2])
+    overall = np.median(paper, axis=0).reshape(1, 1, -1).astype(np.float32)
+    if max(height, width) <= SMALL_PICTURE:
+        return overall
+    scale = min(1.0, PAPER_GRID_SIDE / min(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    grid = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+    # A median keeps a shadow's edge where it is, and sees past strokes covering less than half of
+    # its window; it runs on 8 bits, where OpenCV's median takes any window.
+    span = 2 * round(PAPER_SPAN * min(size) / 2) + 1
+    paper = cv2.medianBlur(np.rint(grid * 255).astype(np.uint8), span)
+    paper = cv2.resize(paper, (width, height), interpolation=cv2.INTER_LINEAR)
+    # A blot wider than the median's window is ink, not a shadow: shade darkens paper only so much.
+    return np.maximum(paper.reshape(height, width, -1).astype(np.float32) / 255, DEEPEST_SHADE * overall)
+
+
+def separate_ink(darkness):
+    """float32 (H, W) darkness -> Separation; None if there is no ink.
+
+    The threshold is half of the strongest ink within LOCAL_REACH stroke widths, never below the
+    paper's noise or FAINTEST of the ink's strength.
+    """
+    noise = paper_noise(darkness)
+    if max(darkness.shape) <= SMALL_PICTURE:
+        # Too few pixels of paper to measure its noise in a crop filled by its digit.
+        noise = min(noise, SMALL_PICTURE_NOISE)
+    darkness = np.clip(darkness, 0, 1)
+    above = darkness[darkness > noise]
+    if above.size == 0:
+        return None
+    strength = float(np.percentile(above, STRENGTH_PERCENTILE))
+    floor = max(noise, FAINTEST * strength)
+    # Crude ink, half of the strength, closed over grain, to measure the strokes' width in.
+    crude = (darkness >= max(floor, INK_LEVEL * strength)).view(np.uint8)
+    crude = cv2.morphologyEx(crude, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).view(bool)
+    width = stroke_width(crude)
+    large = max(darkness.shape) > SMALL_PICTURE
+    if large and width >= GRAINY_WIDTH:
+        # Ink laid unevenly (graphite's grain, a dry pen) would break a wide stroke into specks.
+        darkness = cv2.GaussianBlur(darkness, (0, 0), GRAIN_SMOOTHING * width)
+    reach = max(1, round(LOCAL_REACH * width))
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    local_peak = cv2.dilate(darkness, disk, borderType=cv2.BORDER_REPLICATE)
+    threshold = np.maximum(INK_LEVEL * local_peak, np.float32(floor))
+    mask = darkness >= threshold
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8)
+    strong = np.zeros(count, bool)
+    strong[labels[darkness >= STRONG * strength]] = True
+    if large:
+        strong &= stats[:, cv2.CC_STAT_AREA] >= max(3.0, MIN_PIECE * width**2)
+    strong[0] = False
+    mask = strong[labels]
+    if not mask.any():
+        return None
+    return Separation(darkness, threshold, mask, darkness >= floor)
+
+
+def paper_noise(darkness):
+    """float32 (H, W) darkness -> the darkness below which a pixel may be paper: the paper's mean
+    plus NOISE_SIGMAS standard deviations, estimated from its lightest pixels."""
+    level, _ = cv2.threshold(np.rint(np.clip(darkness, 0, 1) * 255).astype(np.uint8), 0, 255,
+                             cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    paper_class = np.count_nonzero(darkness * 255 <= level) / darkness.size
+    share = min(PAPER_SHARE, max(paper_class / 2, MIN_PAPER_SHARE))
+    low, high = np.percentile(darkness, [100 * share / 6, 100 * share])
+    z_low, z_high = ndtri(share / 6), ndtri(share)
+    spread = float(high - low) / (z_high - z_low)
+    return float(high) - z_high * spread + NOISE_SIGMAS * spread
+
+
+def stroke_width(mask):
+    """bool (H, W) -> the strokes' mean width in pixels, 2 * area / perimeter (at least 1)."""
+    area = int(np.count_nonzero(mask))
+    if area == 0:
+        return 1.0
+    edge = mask & ~cv2.erode(mask.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+    return max(1.0, 2 * area / max(1, int(np.count_nonzero(edge))))
+
+
+def remove_rules(separated):
+    """Separation -> its ink mask without the lines of the paper (ruled or squared paper, a form's
+    box); strokes that cross a removed line are joined again.
+
+    Straight lines are found in the faint ink, where a rule runs on unbroken beside the strokes,
+    by OpenCV's probabilistic Hough transform on a small copy, joined where they are one line, and
+    judged against the digit. On a line, ink clearly darker than the line (RULE_DARKER times its
+    median) is a stroke crossing it.
+    """
+    mask, faint, darkness = separated.mask, separated.faint, separated.darkness
+    height, width = mask.shape
+    if max(height, width) <= SMALL_PICTURE:
+        return mask
+    lines = find_lines(faint | mask)
+    if not lines:
+        return mask
+    bands = [line.band(mask.shape) for line in lines]
+    thin = lines[0].thickness
+    core = _digit_box(mask & ~np.logical_or.reduce(bands), thin)
+    if core is None:
+        return mask  # Nothing but lines: the lines are the drawing (a 1, a dash).
+    paper = [_across(line, core, mask.shape) for line in lines]
+    frame = _frame_sides(lines, core)
+    for number in frame:
+        paper[number] = True
+    digit = _digit_box(mask & ~np.logical_or.reduce([band for band, is_paper in zip(bands, paper) if is_paper]
+                                                     + [np.zeros_like(mask)]), thin)
+    digit_height = (digit or core)[1] - (digit or core)[0]
+    rules = np.zeros_like(mask)
+    for number, (line, band) in enumerate(zip(lines, bands)):
+        long = line.length >= RULE_LENGTH * digit_height
+        if not (paper[number] or long):
+            continue
+        if number not in frame:
+            # A rule runs on across the paper, also where Hough lost it beside a stroke.
+            band = line.across_picture(mask.shape).band(mask.shape)
+        on_line = band & faint
+        if on_line.any():
+            rules |= on_line & (darkness < RULE_DARKER * np.median(darkness[on_line]))
+    kept = mask & ~rules
+    if not kept.any() or not rules.any():
+        return mask
+    # Where a stroke crossed a rule, the rule's pixels that lie between stroke pixels on both
+    # sides are the stroke's: close the gap across the band's thickness.
+    across = lines[0].thickness + 2
+    joined = cv2.morphologyEx(kept.view(np.uint8), cv2.MORPH_CLOSE, np.ones((across, 1), np.uint8))
+    joined |= cv2.morphologyEx(kept.view(np.uint8), cv2.MORPH_CLOSE, np.ones((1, across), np.uint8))
+    return kept | (joined.view(bool) & rules & mask)
+
+
+def find_lines(ink):
+    """bool (H, W) ink -> [Line]: its straight lines within MAX_TILT of a row or a column, at least
+    SHORTEST_LINE of the picture long, pieces of one line (cut by a gap or a stroke) joined."""
+    height, width = ink.shape
+    factor = max(1, math.ceil(max(height, width) / LINE_GRID_SIDE))
+    size = (math.ceil(width / factor), math.ceil(height / factor))
+    # Any ink in a block marks it, so a thin line stays whole.
+    grid = (cv2.resize(ink.view(np.uint8), size, interpolation=cv2.INTER_AREA) > 0).view(np.uint8)
+    shortest = max(8, round(SHORTEST_LINE * max(grid.shape)))
+    found = cv2.HoughLinesP(grid, 1, np.pi / 360, threshold=shortest // 2, minLineLength=shortest, maxLineGap=LINE_GAP)
+    if found is None:
+        return []
+    segments = [Line(*segment * factor + factor // 2, thickness=LINE_BAND * factor + 1)
+                for segment in found[:, 0] if _is_axis_aligned(segment)]
+    return [line.extended(factor) for line in _joined(segments, segments[0].thickness / 2 if segments else 0)]
+
+
+def _joined(segments, tolerance):
+    """[Line] -> [Line], each group of segments lying on one line (the ends of one within
+    `tolerance` pixels of the other's line, directions within JOIN_SLOPE) joined end to end."""
+    lines = []
+    for horizontal in (True, False):
+        merged = []  # (start, end, offset at 0, slope) along the long axis: x for a row, y for a column.
+        for start, end, offset, slope in sorted(line.along(horizontal) for line in segments
+                                                if line.horizontal == horizontal):
+            for index, (m_start, m_end, m_offset, m_slope) in enumerate(merged):
+                on_line = all(abs(offset + slope * a - (m_offset + m_slope * a)) <= tolerance for a in (start, end))
+                if on_line and abs(slope - m_slope) <= JOIN_SLOPE:
+                    merged[index] = (min(start, m_start), max(end, m_end), m_offset, m_slope)
+                    break
+            else:
+                merged.append((start, end, offset, slope))
+        lines += [Line.from_along(horizontal, *line, segments[0].thickness) for line in merged]
+    return lines
+
+
+def _across(line, digit, shape):
+    """Whether a line runs EDGE_TO_EDGE across a picture whose digit does not fill DIGIT_FILLS of it."""
+    top, bottom, left, right = digit
+    side = shape[1] if line.horizontal else shape[0]
+    digit_extent = right - left if line.horizontal else bottom - top
+    return line.length >= EDGE_TO_EDGE * side and digit_extent < DIGIT_FILLS * side
+
+
+class Line(NamedTuple):
+    """A straight line found on the paper, in pixels of the picture."""
+
+    x1: int
+    y1: int
+    x2: int
+    y2: int
+    thickness: int
+
+    @property
+    def horizontal(self):
+        return abs(self.x2 - self.x1) >= abs(self.y2 - self.y1)
+
+    @property
+    def length(self):
+        return math.hypot(self.x2 - self.x1, self.y2 - self.y1)
+
+    def along(self, horizontal):
+        """(start, end, offset at 0, slope) along the long axis: x for a row, y for a column."""
+        (a1, b1, a2, b2) = (self.x1, self.y1, self.x2, self.y2) if horizontal else (self.y1, self.x1, self.y2, self.x2)
+        if a2 < a1:
+            a1, b1, a2, b2 = a2, b2, a1, b1
+        slope = (b2 - b1) / max(a2 - a1, 1)
+        return a1, a2, b1 - slope * a1, slope
+
+    @classmethod
+    def from_along(cls, horizontal, start, end, offset, slope, thickness):
+        ends = [(start, offset + slope * start), (end, offset + slope * end)]
+        if not horizontal:
+            ends = [(b, a) for a, b in ends]
+        (x1, y1), (x2, y2) = ends
+        return cls(round(x1), round(y1), round(x2), round(y2), thickness)
+
+    def across_picture(self, shape):
+        """The same line, run out to the picture's edges."""
+        start, end, offset, slope = self.along(self.horizontal)
+        return Line.from_along(self.horizontal, 0, shape[1 if self.horizontal else 0] - 1, offset, slope,
+                               self.thickness)
+
+    def extended(self, reach):
+        """The same line, `reach` pixels longer at each end (Hough stops short of a corner)."""
+        dx, dy = (self.x2 - self.x1) / self.length, (self.y2 - self.y1) / self.length
+        return self._replace(x1=round(self.x1 - reach * dx), y1=round(self.y1 - reach * dy),
+                             x2=round(self.x2 + reach * dx), y2=round(self.y2 + reach * dy))
+
+    def band(self, shape):
+        """bool `shape`: the pixels within half the thickness of the line."""
+        band = np.zeros(shape, np.uint8)
+        cv2.line(band, (int(self.x1), int(self.y1)), (int(self.x2), int(self.y2)), 1, int(self.thickness))
+        return band.view(bool)
+
+
+def _is_axis_aligned(segment):
+    """(x1, y1, x2, y2) -> whether it runs within MAX_TILT degrees of a row or a column."""
+    x1, y1, x2, y2 = segment
+    angle = math.degrees(math.atan2(abs(y2 - y1), abs(x2 - x1)))
+    return angle <= MAX_TILT or angle >= 90 - MAX_TILT
+
+
+def _digit_box(rest, thin):
+    """bool (H, W) ink without its straight lines, the lines' thickness -> (top, bottom, left,
+    right) of the digit: its pieces thicker than `thin` both ways (bits of a line left over are
+    not), or all pieces if none is; None if nothing is left."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(rest.view(np.uint8), connectivity=8)
+    boxes = stats[1:]
+    if len(boxes) == 0:
+        return None
+    thick = boxes[np.minimum(boxes[:, cv2.CC_STAT_HEIGHT], boxes[:, cv2.CC_STAT_WIDTH]) > thin]
+    boxes = thick if len(thick) else boxes
+    return (boxes[:, cv2.CC_STAT_TOP].min(), (boxes[:, cv2.CC_STAT_TOP] + boxes[:, cv2.CC_STAT_HEIGHT]).max(),
+            boxes[:, cv2.CC_STAT_LEFT].min(), (boxes[:, cv2.CC_STAT_LEFT] + boxes[:, cv2.CC_STAT_WIDTH]).max())
+
+
+def _frame_sides(lines, digit):
+    """Lines, the digit's box -> indices of the lines that make a frame around the digit (a form's
+    box): lines on FRAME_SIDES_FOUND of its four sides (a box may be cut by the picture's edge),
+    each at least FRAME_SIDES of the digit's side long."""
+    top, bottom, left, right = digit
+    height, width = bottom - top, right - left
+    sides = {"top": [], "bottom": [], "left": [], "right": []}
+    for number, line in enumerate(lines):
+        if line.horizontal and line.length >= FRAME_SIDES * width:
+            place = (line.y1 + line.y2) / 2
+            if place <= top + FRAME_INSIDE * height:
+                sides["top"].append(number)
+            elif place >= bottom - FRAME_INSIDE * height:
+                sides["bottom"].append(number)
+        elif not line.horizontal and line.length >= FRAME_SIDES * height:
+            place = (line.x1 + line.x2) / 2
+            if place <= left + FRAME_INSIDE * width:
+                sides["left"].append(number)
+            elif place >= right - FRAME_INSIDE * width:
+                sides["right"].append(number)
+    if sum(bool(numbers) for numbers in sides.values()) < FRAME_SIDES_FOUND:
+        return set()
+    return {number for numbers in sides.values() for number in numbers}
