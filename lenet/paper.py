@@ -33,16 +33,21 @@ SMALL_PICTURE_NOISE = 0.1
 # Paper is lighter than ink, unless more than this share of the picture's border is on the dark side
 # of its lightness (Otsu's split): a digit cropped tight to its box has ink on its border too.
 DARK_GROUND_BORDER = 0.75
+# Ink differs from its ground by at least this much lightness (of 255).
+INK_CONTRAST = 38
 
 # A colour channel in which the paper is darker than this tells nothing of the ink.
 DARK_CHANNEL = 0.1
 
-# The paper is estimated on a copy whose short side is about PAPER_GRID_SIDE pixels, as the median
-# over PAPER_SPAN of that side: several times a pen's stroke on a digit filling the picture.
+# The paper is estimated on a copy whose short side is about PAPER_GRID_SIDE pixels, as the lighter
+# of two medians over PAPER_SPANS of that side: wider than a marker's stroke on a digit filling
+# the picture, and a median keeps the edge of a shadow where it is.
 PAPER_GRID_SIDE = 192
-PAPER_SPAN = 0.2
-# Paper in shade is at least this share of the picture's typical paper.
+PAPER_SPANS = (0.2, 0.5)
+# Paper in shade is at least DEEPEST_SHADE of the picture's typical paper. Paper whose edges are
+# all within EVEN_LIGHT of the brightest is evenly lit.
 DEEPEST_SHADE = 0.35
+EVEN_LIGHT = 0.9
 
 # The paper's own texture and noise: pixels within NOISE_SIGMAS standard deviations of the paper's
 # typical darkness are paper. Both are read off the lightest pixels, as percentiles of a normal
@@ -133,12 +138,10 @@ def ink_darkness(pixels):
     """float32 (H, W, C) in [0, 1] -> float32 (H, W) at most 1: the share of the paper's light each
     pixel's ink absorbs, in its most absorbed colour (blue ink darkens red and green); below 0
     where the paper is lighter than its estimate."""
-    lightness = pixels.mean(axis=2)
-    level, _ = cv2.threshold(np.rint(lightness * 255).astype(np.uint8), 0, 255,
-                             cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    light = lightness * 255 > level
-    border = np.concatenate([light[0], light[-1], light[1:-1, 0], light[1:-1, -1]])
-    if border.mean() < 1 - DARK_GROUND_BORDER:
+    lightness = np.rint(pixels.mean(axis=2) * 255).astype(np.uint8)
+    level, _ = cv2.threshold(lightness, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    light = lightness > level
+    if _light_on_dark(lightness, light):
         # Light ink on a dark ground (a blackboard, MNIST itself): the ground is the paper.
         pixels = 1 - pixels
         light = ~light
@@ -147,6 +150,21 @@ def ink_darkness(pixels):
     ratio = np.where(paper > DARK_CHANNEL, pixels / np.maximum(paper, DARK_CHANNEL), 1)
     # Paper lighter than its estimate stays negative: the paper's noise is measured on both sides.
     return (1 - ratio.min(axis=2)).astype(np.float32, copy=False)
+
+
+def _light_on_dark(lightness, light):
+    """uint8 (H, W) lightness, bool (H, W) its lighter side (Otsu's) -> whether the ink is the
+    lighter: most of the border is on the dark side, and the pixels far from the commonest
+    lightness (the ground's) lie above it, not below. Either alone is fooled: a picture cropped to
+    a bold digit has ink on its border; a vignette darkens a photo's border."""
+    border = np.concatenate([light[0], light[-1], light[1:-1, 0], light[1:-1, -1]])
+    if border.mean() >= 1 - DARK_GROUND_BORDER:
+        return False
+    counts = np.bincount(lightness.ravel(), minlength=256)
+    ground = int(np.argmax(np.convolve(counts, np.ones(9), mode="same")))
+    below = counts[: max(0, ground - INK_CONTRAST + 1)].sum()
+    above = counts[ground + INK_CONTRAST :].sum()
+    return above > below
 
 
 def estimate_paper(pixels, light):
@@ -162,11 +180,19 @@ def estimate_paper(pixels, light):
     grid = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
     # A median keeps a shadow's edge where it is, and sees past strokes covering less than half of
     # its window; it runs on 8 bits, where OpenCV's median takes any window.
-    span = 2 * round(PAPER_SPAN * min(size) / 2) + 1
-    paper = cv2.medianBlur(np.rint(grid * 255).astype(np.uint8), span)
+    grid = np.rint(grid * 255).astype(np.uint8)
+    # The wider window sees past strokes as wide as the narrower window; both keep straight edges.
+    paper = np.maximum(*(cv2.medianBlur(grid, 2 * round(span * min(size) / 2) + 1) for span in PAPER_SPANS))
     paper = cv2.resize(paper, (width, height), interpolation=cv2.INTER_LINEAR)
+    paper = paper.reshape(height, width, -1).astype(np.float32) / 255
+    # Uneven light reaches the picture's edges (a gradient, a vignette, a shadow cast across it);
+    # where the edges are evenly lit, the paper is one colour, and a median under a wide stroke
+    # would only mistake the stroke for shade.
+    edges = np.concatenate([paper[0], paper[-1], paper[1:-1, 0], paper[1:-1, -1]]).mean(axis=1)
+    if edges.min() >= EVEN_LIGHT * edges.max():
+        return overall
     # A blot wider than the median's window is ink, not a shadow: shade darkens paper only so much.
-    return np.maximum(paper.reshape(height, width, -1).astype(np.float32) / 255, DEEPEST_SHADE * overall)
+    return np.maximum(paper, DEEPEST_SHADE * overall)
 
 
 def separate_ink(darkness):

@@ -19,7 +19,6 @@ from PIL import Image, ImageDraw
 from lenet import preprocess
 from lenet.config import IMAGE_SIZE
 from lenet.preprocess import MAX_WORKING_SIDE, InvalidImageError, to_mnist
-from lenet.web.components import MAX_UPLOAD_SIDE
 
 INK_KINDS = ("none", "speck", "lines", "noise", "full")
 # dtype -> how 8-bit ink (0-255) is written in it: the encodings to_mnist reads.
@@ -61,7 +60,11 @@ def sides(low, high):
     return st.integers(low, high)
 
 
-# Mostly small canvases (cheap), often slivers, sometimes anything up to the largest accepted.
+# Four times the app's canvas: beyond it, uploads are bounded by pixels (lenet.photo), and the
+# cost of finding the ink is bounded by MAX_WORKING_SIDE.
+MAX_UPLOAD_SIDE = 4096
+
+# Mostly small canvases (cheap), often slivers, sometimes anything up to the largest tried.
 canvas_shapes = st.one_of(
     st.tuples(sides(1, 64), sides(1, 64)),
     st.tuples(sides(1, 8), sides(MAX_WORKING_SIDE, MAX_UPLOAD_SIDE)),
