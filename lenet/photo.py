@@ -23,8 +23,8 @@ READABLE_FORMATS = "JPEG, PNG or WebP"
 
 
 def open_photo(source):
-    """Path or bytes of an image file -> uint8 (H, W, 3) RGB, upright, long side at least
-    MAX_WORKING_SIDE where the file has that many (a JPEG is decoded reduced when it is larger).
+    """Path or bytes of an image file -> uint8 (H, W, 3) RGB, upright, its long side averaged down
+    to MAX_WORKING_SIDE if longer (a JPEG is decoded reduced first).
 
     Raises InvalidImageError, saying what to send, for a file that is not an image, is damaged,
     or declares more than MAX_PHOTO_PIXELS.
@@ -38,8 +38,12 @@ def open_photo(source):
                 check_photo_size(image.size)
                 # draft picks the smallest DCT scale that keeps the size asked for.
                 image.draft("RGB", _reduced_size(image.size))
-                upright = ImageOps.exif_transpose(image)
-                return np.asarray(upright.convert("RGB"))
+                upright = ImageOps.exif_transpose(image).convert("RGB")
+                # The reader works on at most MAX_WORKING_SIDE: averaged down to it here, in C.
+                size = _reduced_size(upright.size)
+                if size != upright.size:
+                    upright = upright.resize(size, Image.Resampling.BOX)
+                return np.asarray(upright)
     except InvalidImageError:
         raise
     except Image.DecompressionBombError as error:
