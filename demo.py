@@ -12,11 +12,12 @@ import gradio as gr
 from lenet.config import BRUSH_RADIUS, CANVAS_SIZE, served_model_dir, served_runtime
 from lenet.explain import PICTURE_TITLES, Explainer, look_inside
 from lenet.inference import Classifier, ModelLoadError
+from lenet.photo import open_photo
 from lenet.preprocess import InvalidImageError
 from lenet.reader import PROMPT, DigitReader, describe_model
 from lenet.segment import split_digits
 from lenet.web.cache_cleanup import make_cache_cleanup_safe
-from lenet.web.components import DigitSketchpad, PreviewImage
+from lenet.web.components import DigitSketchpad, PhotoInput, PreviewImage
 from lenet.web.corrections import (
     CorrectionError,
     corrections_dir,
@@ -44,16 +45,36 @@ def read_drawing(drawing):
     """Sketchpad value -> (gr.Label value, 28x28 previews side by side, per-digit readout, the Reading).
 
     The label is the number read; the prompt, no preview and no readout when blank. The page gets
-    all four in one answer; the Reading goes to a gr.State, for "Look inside".
+    all four in one answer; the Reading goes to a gr.State, for "Look inside" and corrections.
     """
-    reading = _read(drawing)
-    return reading.confidences(), reading.preview(), digit_readout(reading), reading
+    return _shown(_read(drawing))
+
+
+def read_photo(path):
+    """Path of a photo or scan (the photo input's value) -> what read_drawing returns; nothing
+    changes when the photo is removed."""
+    if path is None:
+        return (gr.skip(),) * 4
+    return _shown(_read_photo(path))
 
 
 def predict(drawing):
     """Sketchpad value -> (gr.Label value, 28x28 previews side by side): the /predict endpoint."""
     reading = _read(drawing)
     return reading.confidences(), reading.preview()
+
+
+def predict_photo(path):
+    """Image file (a photo or scan of digits on paper) -> what /predict returns: the
+    /predict_photo endpoint."""
+    if path is None:
+        raise gr.Error("Send an image file: a JPEG, PNG or WebP photo of digits on paper.")
+    reading = _read_photo(path)
+    return reading.confidences(), reading.preview()
+
+
+def _shown(reading):
+    return reading.confidences(), reading.preview(), digit_readout(reading), reading
 
 
 def _read(drawing):
@@ -63,13 +84,35 @@ def _read(drawing):
         raise gr.Error(f"Could not read that drawing: {error}.") from error
 
 
+def _read_photo(path):
+    try:
+        return reader.read(open_photo(path))
+    except InvalidImageError as error:
+        raise gr.Error(f"Could not read that photo: {error}.", print_exception=False) from error
+
+
 def correct(drawing, number):
-    """Sketchpad value, the right number as typed ("7", "2026") -> a note of where each digit was saved."""
+    """Sketchpad value, the right number as typed ("7", "2026") -> a note of where each digit was
+    saved: the /correct endpoint."""
+    try:
+        return _save_correction(split_digits(drawing), number)
+    except InvalidImageError as error:
+        raise gr.Error(str(error)) from error
+
+
+def correct_reading(reading, number):
+    """The page's Reading (of a drawing or a photo), the right number as typed -> the same note."""
+    if reading is None:
+        raise gr.Error("Draw a digit or give a photo first, then type the right number.")
+    return _save_correction(reading.model_inputs, number)
+
+
+def _save_correction(model_inputs, number):
     if not corrections_enabled():
         raise gr.Error(describe_corrections(False, None))
     try:
-        paths = save_number_correction(split_digits(drawing), number, corrections_dir())
-    except (InvalidImageError, CorrectionError) as error:
+        paths = save_number_correction(model_inputs, number, corrections_dir())
+    except CorrectionError as error:
         raise gr.Error(str(error)) from error
     saved = ", ".join(f"a {path.parent.name} as `{path}`" for path in paths)
     return f"Saved {saved}. Thank you!"
@@ -93,6 +136,7 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
     gr.Markdown(
         "# Draw a digit, or a number\n"
         "LeNet-5 reads it as you draw, digit by digit, after shrinking each to 28×28 the way MNIST digits were made. "
+        "Or give it a photo of digits written on paper. "
         f"Model: {describe_model(classifier.metadata, classifier.runtime)}",
         elem_id="intro",
     )
@@ -100,18 +144,28 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
         # Half the width on a laptop: the canvas fits at 100 %, and a wider frame would only cost
         # every pointer move more rendering.
         with gr.Column(scale=1, min_width=320):
-            sketchpad = DigitSketchpad(
-                label="Your digit or number", elem_id="sketchpad",
-                canvas_size=CANVAS_SIZE,
-                brush=gr.Brush(default_size=BRUSH_RADIUS, colors=["#000000"], color_mode="fixed"),
-                eraser=gr.Eraser(default_size=BRUSH_RADIUS * 2),
-                layers=False,
-                transforms=(),
-                buttons=[],
-                type="numpy",
-                image_mode="RGBA",
-                height=420,
-            )
+            # Drawing first; a photo or scan of digits on paper, from a file, the camera or the
+            # clipboard, one tab away, so that on a phone the answer stays right under the canvas.
+            with gr.Tabs(elem_id="inputs"):
+                with gr.Tab("Draw", elem_id="draw-tab"):
+                    sketchpad = DigitSketchpad(
+                        label="Your digit or number", elem_id="sketchpad",
+                        canvas_size=CANVAS_SIZE,
+                        brush=gr.Brush(default_size=BRUSH_RADIUS, colors=["#000000"], color_mode="fixed"),
+                        eraser=gr.Eraser(default_size=BRUSH_RADIUS * 2),
+                        layers=False,
+                        transforms=(),
+                        buttons=[],
+                        type="numpy",
+                        image_mode="RGBA",
+                        height=420,
+                    )
+                with gr.Tab("Photo of paper", elem_id="photo-tab"):
+                    # Read like a drawing, after its own ink extraction (lenet/paper.py).
+                    photo = PhotoInput(
+                        label="A photo or scan of digits on paper", elem_id="photo", type="filepath",
+                        sources=["upload", "webcam", "clipboard"], height=360, buttons=[],
+                    )
         with gr.Column(scale=1, min_width=300):
             label = gr.Label(
                 value=PROMPT, num_top_classes=10, label="What LeNet-5 reads", elem_id="probabilities",
@@ -154,11 +208,16 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
         trigger_mode="always_last", show_progress="hidden", js=NOTHING_IF_CLEARED,
     )
     sketchpad.clear(None, js=REMEMBER_CLEARED)
+    photo_reading = photo.change(
+        read_photo, inputs=photo, outputs=[label, preview, readout, reading], api_visibility="private",
+        trigger_mode="always_last", show_progress="minimal",
+    )
     # Explaining starts once the answer is out, so it never delays it, and it explains the Reading
     # that answer made; one explanation at a time leaves the second core to predictions.
     explained = dict(outputs=[inside_caption, *inside_pictures], show_progress="hidden",
                      concurrency_limit=1, concurrency_id="explain")
-    prediction.then(explain_reading, inputs=[reading, inside_open], api_visibility="private", **explained)
+    for answered in (prediction, photo_reading):
+        answered.then(explain_reading, inputs=[reading, inside_open], api_visibility="private", **explained)
     inside.expand(lambda: True, outputs=inside_open, api_visibility="private").then(
         explain_reading, inputs=reading, api_visibility="private", **explained,
     )
@@ -167,9 +226,11 @@ with gr.Blocks(title="LeNet-5 digit reader", analytics_enabled=False, delete_cac
     api = gr.Button(visible=False)
     api.click(predict, inputs=sketchpad, outputs=[label, preview], api_name="predict", show_progress="hidden")
     api.click(explain, inputs=sketchpad, api_name="explain", **explained)
+    api.click(predict_photo, inputs=photo, outputs=[label, preview], api_name="predict_photo", show_progress="hidden")
+    api.click(correct, inputs=[sketchpad, right_number], outputs=correction_note, api_name="correct")
 
-    save_correction_button.click(correct, inputs=[sketchpad, right_number], outputs=correction_note,
-                                 api_name="correct")
+    save_correction_button.click(correct_reading, inputs=[reading, right_number], outputs=correction_note,
+                                 api_visibility="private")
 
     keep_brush_ready = (WEB / "keep_brush_ready.js").read_text()
     demo.load(fn=None, js=keep_brush_ready.replace("__CANVAS_WIDTH__", str(CANVAS_SIZE[0]))

@@ -414,7 +414,7 @@ class Line(NamedTuple):
 
     def across_picture(self, shape):
         """The same line, run out to the picture's edges."""
-        start, end, offset, slope = self.along(self.horizontal)
+        _, _, offset, slope = self.along(self.horizontal)
         return Line.from_along(self.horizontal, 0, shape[1 if self.horizontal else 0] - 1, offset, slope,
                                self.thickness)
 
@@ -442,7 +442,7 @@ def _digit_box(rest, thin):
     """bool (H, W) ink without its straight lines, the lines' thickness -> (top, bottom, left,
     right) of the digit: its pieces thicker than `thin` both ways (bits of a line left over are
     not), or all pieces if none is; None if nothing is left."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(rest.view(np.uint8), connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(rest.view(np.uint8), connectivity=8)
     boxes = stats[1:]
     if len(boxes) == 0:
         return None

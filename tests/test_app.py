@@ -13,6 +13,7 @@ from benchmarks.drawing import STROKES, draw_strokes, known_numbers, sketchpad
 from lenet.config import MODEL_DIR_ENV, PROJECT_ROOT, RUNTIME_ENV
 from lenet.inference import Classifier
 from lenet.reader import PREVIEW_GAP, PREVIEW_SCALE, PROMPT, DigitReader
+from tests.paper_photos import jpeg_file, paper_photo, png_bomb
 
 KNOWN = known_numbers()
 
@@ -106,7 +107,7 @@ def broken_files(folder):
     ("text named .png", "not an image that can be read"),
     ("truncated PNG", "damaged"),
     ("empty file", "not an image that can be read"),
-    ("8000x8000", "8000×8000 pixels; the limit is 4096×4096"),
+    ("8000x8000", "8000×8000 pixels \\(64 megapixels\\); the limit is 50 megapixels"),
 ])
 def test_unusable_upload_gets_a_clear_message_and_the_server_keeps_answering(app_client, tmp_path, case, message):
     path = broken_files(tmp_path)[case]
@@ -237,3 +238,51 @@ def test_the_page_gets_answer_preview_and_readout_in_one_reading_and_the_prompt_
     # What the page sends for a drawing exported after "Clear canvas": nothing.
     label, preview, readout, reading = read_drawing(None)
     assert (label, preview, readout) == (PROMPT, None, "") and reading.is_blank
+
+
+PHONE_24MP = (5712, 4284)
+
+
+@pytest.mark.parametrize("orientation", [None, 6])
+def test_a_24_megapixel_photo_of_a_7_is_read_through_the_photo_endpoint(app_client, tmp_path, orientation):
+    # Taken with the phone turned (EXIF orientation 6), the file's pixels lie on their side.
+    path = jpeg_file(paper_photo("7", PHONE_24MP, gradient=0.4), tmp_path / "photo.jpg", orientation=orientation)
+    label, preview = app_client.predict(handle_file(str(path)), api_name="/predict_photo")
+    assert label["label"] == "7"
+    assert np.asarray(Image.open(preview)).shape[:2] == (224, 224)
+
+
+def test_a_photo_of_a_number_is_read_digit_by_digit(app_client, tmp_path):
+    picture = np.concatenate([paper_photo(digit, (300, 450)) for digit in "147"], axis=1)
+    path = tmp_path / "number.png"
+    Image.fromarray(picture).save(path)
+    label, preview = app_client.predict(handle_file(str(path)), api_name="/predict_photo")
+    check_number_answer(label, np.asarray(Image.open(preview)), "147")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"this is text, not a photo", "not an image that can be read"),
+    (b"\xff\xd8\xff\xe0 a JPEG's first bytes and nothing after", "not an image that can be read, or it is damaged"),
+    (png_bomb(), "hundreds of megapixels; the limit is 50 megapixels"),
+], ids=["text", "damaged JPEG", "decompression bomb"])
+def test_unusable_photos_get_a_clear_message_and_the_server_keeps_answering(app_client, tmp_path, content, message):
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(content)
+    with pytest.raises(AppError, match=message):
+        app_client.predict(handle_file(str(path)), api_name="/predict_photo")
+    seven = jpeg_file(paper_photo("7"), tmp_path / "seven.jpg")
+    label, _ = app_client.predict(handle_file(str(seven)), api_name="/predict_photo")
+    assert label["label"] == "7"
+
+
+def test_the_page_reads_a_photo_and_saves_its_correction(tmp_path, corrections_folder):
+    from demo import correct_reading, read_photo
+
+    path = jpeg_file(paper_photo("4", gradient=0.3), tmp_path / "four.jpg")
+    label, preview, readout, reading = read_photo(str(path))
+    assert max(label, key=label.get) == "4" and preview is not None and '<span class="digit">4</span>' in readout
+    note = correct_reading(reading, "4")
+    assert "Saved a 4" in note
+    saved = list((corrections_folder / "4").glob("*.png"))
+    assert len(saved) == 1
+    assert (np.asarray(Image.open(saved[0])) == np.rint(reading.model_inputs[0] * 255)).all()

@@ -7,6 +7,7 @@ digits, each checked through what the page shows, never through fixed sleeps.
 import re
 from contextlib import contextmanager
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
@@ -18,14 +19,15 @@ from benchmarks.browser import (
     TOP_LABEL,
     ZOOM,
     draw_with_finger,
-    drawing_area,
     draw_with_mouse,
+    drawing_area,
     log_tail,
     open_app,
     running_app,
 )
 from lenet.config import IMAGE_SIZE
 from lenet.reader import PREVIEW_GAP, PREVIEW_SCALE, PROMPT
+from tests.paper_photos import jpeg_file, paper_photo
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +38,8 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobil
 READOUT_DIGITS = "#digit-readout .digit"
 READOUT_PROBABILITIES = "#digit-readout .probability"
 TOOLS = "#sketchpad .toolbar-wrap"  # The brush and eraser.
+PHOTO_FILE = "#photo input[type=file]"
+INSIDE_PICTURES = "#look-inside img"
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +156,33 @@ def test_finger_drawings_are_read_on_a_phone(chromium, app, tmp_path):
             page.screenshot(path=tmp_path / f"phone-{digit}-read.png")
             page.locator(CLEAR).tap()
             expect(top_label).to_have_text(PROMPT, timeout=ANSWER_TIMEOUT)
+
+
+@pytest.mark.parametrize("device", ["laptop", "phone"])
+def test_a_photo_of_paper_is_read_like_a_drawing(chromium, app, tmp_path, device):
+    url, log = app
+    options = PHONE if device == "phone" else {"viewport": {"width": 1280, "height": 800}}
+    page = open_app(chromium, url, **options)
+    top_label, readout = page.locator(TOP_LABEL), page.locator(READOUT_DIGITS)
+    # Photographed with the phone turned, unevenly lit; then a number scanned on white.
+    turned = jpeg_file(paper_photo("7", (4000, 3000), gradient=0.5), tmp_path / "seven.jpg", orientation=6)
+    number = tmp_path / "number.jpg"
+    jpeg_file(np.concatenate([paper_photo(digit, (300, 450)) for digit in "40"], axis=1), number)
+    with failures_explained(page, tmp_path, log):
+        page.get_by_role("tab", name="Photo of paper").click()
+        page.locator(PHOTO_FILE).set_input_files(str(turned))
+        expect(top_label).to_have_text("7", timeout=ANSWER_TIMEOUT)
+        expect(readout).to_have_text(["7"])
+        expect(page.locator(PREVIEW_IMAGE)).to_have_js_property("naturalWidth", IMAGE_SIZE * PREVIEW_SCALE)
+        page.screenshot(path=tmp_path / f"{device}-photo-read.png", full_page=True)
+        page.locator(PHOTO_FILE).set_input_files(str(number))
+        expect(top_label).to_have_text("40", timeout=ANSWER_TIMEOUT)
+        expect(readout).to_have_text(["4", "0"])
+        if device == "laptop":
+            # "Look inside" explains the photo's reading: its six pictures arrive.
+            page.locator("#look-inside").get_by_text("Look inside").click()
+            expect(page.locator(INSIDE_PICTURES)).to_have_count(6, timeout=ANSWER_TIMEOUT)
+        page.screenshot(path=tmp_path / f"{device}-photo-number-read.png", full_page=True)
 
 
 def _overlap(a, b):

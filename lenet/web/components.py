@@ -1,8 +1,12 @@
-"""Gradio 6.31's sketchpad and image components, with two fixes the app needs.
+"""Gradio 6.31's sketchpad and image components, with the fixes the app needs.
 
 DigitSketchpad: Gradio decodes the drawing's files before the prediction function runs, so a
 truncated PNG, a text file named .png or a huge image would fail inside Gradio with its generic
 "error" and no hint of what to do. Checking the size before decoding also bounds time and memory.
+
+PhotoInput: gr.Image opens an upload with PIL before the function runs, which refuses a large
+photo with a generic error and ignores the bound on pixels; it hands over the file's path, and
+lenet.photo opens it (upright, reduced as it decodes, bounded, with a clear message).
 
 PreviewImage: gr.Image rewrites a cached picture in place each time it is returned, so under
 concurrent requests for the same drawing a download can read the file half-written ("Too little
@@ -20,8 +24,9 @@ import numpy as np
 from gradio.data_classes import FileData, ImageData
 from PIL import Image
 
-# Four times the canvas: larger drawings are refused before any pixel is decoded.
-MAX_UPLOAD_SIDE = 4096
+from lenet.photo import check_photo_size
+from lenet.preprocess import InvalidImageError
+
 READABLE_FORMATS = "PNG, WebP or JPEG"
 
 
@@ -48,23 +53,40 @@ class DigitSketchpad(gr.Sketchpad):
 
 
 def check_image_file(file):
-    """FileData or bytes -> None; raise gr.Error if it is not an image or larger than MAX_UPLOAD_SIDE."""
+    """FileData or bytes -> None; raise gr.Error if it is not an image or has more than
+    MAX_PHOTO_PIXELS pixels (read from its header, before any pixel is decoded)."""
     source = file.path if isinstance(file, FileData) else io.BytesIO(file)
     try:
         with Image.open(source) as image:
-            width, height = image.size
+            size = image.size
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         raise gr.Error(
             f"The drawing is not an image that can be read ({type(error).__name__}). "
             f"Send a {READABLE_FORMATS} image.",
             print_exception=False,
         ) from error
-    if max(width, height) > MAX_UPLOAD_SIDE:
-        raise gr.Error(
-            f"The drawing is {width}×{height} pixels; the limit is {MAX_UPLOAD_SIDE}×{MAX_UPLOAD_SIDE}. "
-            "Send a smaller image.",
-            print_exception=False,
-        )
+    try:
+        check_photo_size(size)
+    except InvalidImageError as error:
+        raise gr.Error(f"Could not read that drawing: {error}.", print_exception=False) from error
+
+
+class PhotoInput(gr.Image):
+    """gr.Image (upload, camera, clipboard) that passes its file's path on unopened, for
+    lenet.photo.open_photo; a picture larger than MAX_PHOTO_PIXELS is refused there."""
+
+    def get_block_name(self):
+        return "image"
+
+    def get_block_class(self):
+        return "image"
+
+    def preprocess(self, payload):
+        if payload is None:
+            return None
+        if payload.path is None:
+            raise gr.Error("The photo did not arrive whole. Give it again.", print_exception=False)
+        return payload.path
 
 
 class PreviewImage(gr.Image):
