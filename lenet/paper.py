@@ -89,19 +89,21 @@ LINE_GAP = 4
 JOIN_SLOPE = 0.05
 
 # A line found on the small copy is LINE_BAND of its pixels thick in the picture: the line's own
-# width and where it lies within them. What is left of the ink without the lines is the digit. A line is the paper's when it is longer than RULE_LENGTH digit heights
-# (a 7's bar or a 1's stem is at most about one), runs across EDGE_TO_EDGE of a picture unless the
-# digit fills DIGIT_FILLS of that side (a picture cropped to a 7 has its bar from edge to edge), or
-# frames the digit: lines at least FRAME_SIDES of the digit's side long on its four sides, within
-# FRAME_INSIDE of its height or width from them.
+# width and where it lies within them. What is left of the ink without the lines is the digit. A
+# line is the paper's when it is longer than RULE_LENGTH digit heights (a 7's bar or a 1's stem is
+# at most about one), runs across EDGE_TO_EDGE of a picture unless the digit fills DIGIT_FILLS of
+# that side (a picture cropped to a 7 has its bar from edge to edge), or is a side of a box around
+# the digit: ends and lengths matching within BOX_ALIGN of a side.
 LINE_BAND = 4
+# Lines of the paper are sought among pixels darker than its noise and than FAINT_LINE.
+FAINT_LINE = 0.04
+# A "line" whose band is more than this share ink lies inside a wide stroke.
+WIDE_STROKE = 0.9
 RULE_DARKER = 1.5
 RULE_LENGTH = 1.3
 EDGE_TO_EDGE = 0.9
 DIGIT_FILLS = 0.8
-FRAME_SIDES = 0.8
-FRAME_SIDES_FOUND = 3
-FRAME_INSIDE = 0.1
+BOX_ALIGN = 0.15
 
 FULL_INK = 255
 
@@ -112,7 +114,7 @@ class Separation(NamedTuple):
     darkness: np.ndarray  # float32 in [0, 1], smoothed where the strokes are wide
     threshold: np.ndarray  # float32: the darkness at which each pixel would be ink
     mask: np.ndarray  # bool: the ink
-    faint: np.ndarray  # bool: everything above the paper's noise, faint lines of the paper too
+    faint: np.ndarray  # bool: everything darker than the paper's noise, faint lines of the paper too
 
 
 def paper_ink(pixels):
@@ -250,7 +252,7 @@ def separate_ink(darkness):
         # A grain of paper or a skip of the pen inside a stroke keeps its grey level, not paper's,
         # so it reads as the stroke it interrupts once the digit is resampled.
         mask = cv2.morphologyEx(mask.view(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).view(bool)
-    return Separation(darkness, threshold, mask, darkness >= floor)
+    return Separation(darkness, threshold, mask, darkness > max(noise, FAINT_LINE))
 
 
 def _octagon_max(image, reach):
@@ -302,37 +304,66 @@ def remove_rules(separated):
     if not lines:
         return mask
     bands = [line.band(mask.shape) for line in lines]
+    # A line whose band is nearly all ink runs inside a wide stroke or a blot: it is not the paper's.
+    drawn = [mask[band].mean() < WIDE_STROKE for band in bands]
+    lines = [line for line, keep in zip(lines, drawn) if keep]
+    bands = [band for band, keep in zip(bands, drawn) if keep]
+    if not lines:
+        return mask
     thin = lines[0].thickness
-    core = _digit_box(mask & ~np.logical_or.reduce(bands), thin)
+
+    def digit_without(numbers):
+        """The digit's box, once the lines `numbers` are taken out of the ink; None if no ink is left."""
+        return _digit_box(mask & ~np.logical_or.reduce([bands[n] for n in numbers] + [np.zeros_like(mask)]), thin)
+
+    sides = [line.length >= EDGE_TO_EDGE * (width if line.horizontal else height) for line in lines]
+    core = digit_without([n for n, long in enumerate(sides) if long])
     if core is None:
         return mask  # Nothing but lines: the lines are the drawing (a 1, a dash).
-    paper = [_across(line, core, mask.shape) for line in lines]
-    frame = _frame_sides(lines, core)
-    for number in frame:
-        paper[number] = True
-    digit = _digit_box(mask & ~np.logical_or.reduce([band for band, is_paper in zip(bands, paper) if is_paper]
-                                                     + [np.zeros_like(mask)]), thin)
-    digit_height = (digit or core)[1] - (digit or core)[0]
-    rules = np.zeros_like(mask)
+    across = {n for n, line in enumerate(lines) if _across(line, core, mask.shape)}
+    frame = _frame_sides([line for n, line in enumerate(lines) if n not in across], core)
+    frame = {[n for n in range(len(lines)) if n not in across][k] for k in frame}
+    digit = digit_without(across | frame) or core
+    digit_height = digit[1] - digit[0]
+    rules = {True: np.zeros_like(mask), False: np.zeros_like(mask)}  # Along rows, along columns.
     for number, (line, band) in enumerate(zip(lines, bands)):
-        long = line.length >= RULE_LENGTH * digit_height
-        if not (paper[number] or long):
+        if number not in across | frame and line.length < RULE_LENGTH * digit_height:
             continue
         if number not in frame:
             # A rule runs on across the paper, also where Hough lost it beside a stroke.
-            band = line.across_picture(mask.shape).band(mask.shape)
-        on_line = band & faint
-        if on_line.any():
-            rules |= on_line & (darkness < RULE_DARKER * np.median(darkness[on_line]))
-    kept = mask & ~rules
-    if not kept.any() or not rules.any():
+            line = line.across_picture(mask.shape)
+            band = line.band(mask.shape)
+        rules[line.horizontal] |= band & faint & (darkness < RULE_DARKER * _line_darkness(line, band, darkness))
+    removed = rules[True] | rules[False]
+    kept = _without_slivers(mask & ~removed, removed, lines[0].thickness)
+    if not kept.any() or kept.sum() == mask.sum():
         return mask
-    # Where a stroke crossed a rule, the rule's pixels that lie between stroke pixels on both
-    # sides are the stroke's: close the gap across the band's thickness.
+    # Where a stroke crossed a rule, the rule's pixels between stroke pixels on both sides of it
+    # are the stroke's: close the gap across the rule, not along it.
     across = lines[0].thickness + 2
-    joined = cv2.morphologyEx(kept.view(np.uint8), cv2.MORPH_CLOSE, np.ones((across, 1), np.uint8))
-    joined |= cv2.morphologyEx(kept.view(np.uint8), cv2.MORPH_CLOSE, np.ones((1, across), np.uint8))
-    return kept | (joined.view(bool) & rules & mask)
+    for horizontal, removed in rules.items():
+        shape = (across, 1) if horizontal else (1, across)
+        joined = cv2.morphologyEx(kept.view(np.uint8), cv2.MORPH_CLOSE, np.ones(shape, np.uint8)).view(bool)
+        kept |= joined & removed & mask
+    return kept
+
+
+def _without_slivers(kept, removed, thickness):
+    """bool (H, W) ink left, bool (H, W) line pixels removed, the lines' thickness -> the ink left
+    without the slivers of a line its band missed: pieces lying wholly within `thickness` of it."""
+    near = cv2.dilate(removed.view(np.uint8), np.ones((thickness, thickness), np.uint8)).view(bool)
+    count, labels = cv2.connectedComponents(kept.view(np.uint8), connectivity=8)
+    away = np.zeros(count, bool)
+    away[labels[kept & ~near]] = True
+    return away[labels] & kept
+
+
+def _line_darkness(line, band, darkness):
+    """The typical darkness of a line: the median, along it, of the darkest pixel across its band
+    (a stroke crossing it is a short stretch of its length)."""
+    across = np.where(band, darkness, 0).max(axis=0 if line.horizontal else 1)
+    covered = band.any(axis=0 if line.horizontal else 1)
+    return float(np.median(across[covered])) if covered.any() else 0.0
 
 
 def find_lines(ink):
@@ -353,21 +384,28 @@ def find_lines(ink):
 
 
 def _joined(segments, tolerance):
-    """[Line] -> [Line], each group of segments lying on one line (the ends of one within
-    `tolerance` pixels of the other's line, directions within JOIN_SLOPE) joined end to end."""
+    """[Line] -> [Line], each chain of segments lying on one line joined end to end: a segment
+    continues a chain when the chain, run on to the segment's start, passes within `tolerance`
+    pixels of it, in a direction within JOIN_SLOPE."""
     lines = []
     for horizontal in (True, False):
-        merged = []  # (start, end, offset at 0, slope) along the long axis: x for a row, y for a column.
+        chains = []  # [start, its offset, end, its offset] along the long axis: x for a row, y for a column.
         for start, end, offset, slope in sorted(line.along(horizontal) for line in segments
                                                 if line.horizontal == horizontal):
-            for index, (m_start, m_end, m_offset, m_slope) in enumerate(merged):
-                on_line = all(abs(offset + slope * a - (m_offset + m_slope * a)) <= tolerance for a in (start, end))
-                if on_line and abs(slope - m_slope) <= JOIN_SLOPE:
-                    merged[index] = (min(start, m_start), max(end, m_end), m_offset, m_slope)
+            begin, finish = offset + slope * start, offset + slope * end
+            for chain in chains:
+                chain_slope = (chain[3] - chain[1]) / max(chain[2] - chain[0], 1)
+                reached = chain[1] + chain_slope * (start - chain[0])
+                if abs(reached - begin) <= tolerance and abs(slope - chain_slope) <= JOIN_SLOPE:
+                    if end > chain[2]:
+                        chain[2:] = [end, finish]
                     break
             else:
-                merged.append((start, end, offset, slope))
-        lines += [Line.from_along(horizontal, *line, segments[0].thickness) for line in merged]
+                chains.append([start, begin, end, finish])
+        for start, begin, end, finish in chains:
+            slope = (finish - begin) / max(end - start, 1)
+            lines.append(Line.from_along(horizontal, start, end, begin - slope * start, slope,
+                                         segments[0].thickness))
     return lines
 
 
@@ -453,25 +491,46 @@ def _digit_box(rest, thin):
 
 
 def _frame_sides(lines, digit):
-    """Lines, the digit's box -> indices of the lines that make a frame around the digit (a form's
-    box): lines on FRAME_SIDES_FOUND of its four sides (a box may be cut by the picture's edge),
-    each at least FRAME_SIDES of the digit's side long."""
+    """Lines, the digit's box -> indices of the lines that make a box, as printed on a form: two
+    parallel lines of about the same length with their ends facing (within BOX_ALIGN of it), and
+    a perpendicular line joining them at an end, or at both; the box overlaps the digit's."""
     top, bottom, left, right = digit
-    height, width = bottom - top, right - left
-    sides = {"top": [], "bottom": [], "left": [], "right": []}
-    for number, line in enumerate(lines):
-        if line.horizontal and line.length >= FRAME_SIDES * width:
-            place = (line.y1 + line.y2) / 2
-            if place <= top + FRAME_INSIDE * height:
-                sides["top"].append(number)
-            elif place >= bottom - FRAME_INSIDE * height:
-                sides["bottom"].append(number)
-        elif not line.horizontal and line.length >= FRAME_SIDES * height:
-            place = (line.x1 + line.x2) / 2
-            if place <= left + FRAME_INSIDE * width:
-                sides["left"].append(number)
-            elif place >= right - FRAME_INSIDE * width:
-                sides["right"].append(number)
-    if sum(bool(numbers) for numbers in sides.values()) < FRAME_SIDES_FOUND:
-        return set()
-    return {number for numbers in sides.values() for number in numbers}
+    box = set()
+    for first, one in enumerate(lines):
+        for second in range(first + 1, len(lines)):
+            other = lines[second]
+            if one.horizontal != other.horizontal or not _facing(one, other):
+                continue
+            a1, a2, _, _ = one.along(one.horizontal)
+            span = sorted([_place(one), _place(other)])
+            joining = [n for n, line in enumerate(lines)
+                       if line.horizontal != one.horizontal and _joins(line, span, (a1, a2))]
+            if not joining:
+                continue
+            rows, columns = (span, (a1, a2)) if one.horizontal else ((a1, a2), span)
+            if rows[0] < bottom and top < rows[1] and columns[0] < right and left < columns[1]:
+                box |= {first, second, *joining}
+    return box
+
+
+def _place(line):
+    """Where a line lies across its length: its mean row for a row, its mean column for a column."""
+    return (line.y1 + line.y2) / 2 if line.horizontal else (line.x1 + line.x2) / 2
+
+
+def _facing(one, other):
+    """Whether two parallel lines are two sides of one box: about as long, their ends facing, apart."""
+    a1, a2, _, _ = one.along(one.horizontal)
+    b1, b2, _, _ = other.along(other.horizontal)
+    reach = BOX_ALIGN * max(a2 - a1, b2 - b1)
+    apart = abs(_place(one) - _place(other)) >= BOX_ALIGN * (a2 - a1)
+    return abs(a1 - b1) <= reach and abs(a2 - b2) <= reach and apart
+
+
+def _joins(line, span, ends):
+    """Whether a line runs across `span` (the places of two parallel lines) at one of their `ends`."""
+    start, end, _, _ = line.along(line.horizontal)
+    reach = BOX_ALIGN * (span[1] - span[0])
+    covers = start <= span[0] + reach and end >= span[1] - reach
+    at_end = min(abs(_place(line) - ends[0]), abs(_place(line) - ends[1])) <= BOX_ALIGN * (ends[1] - ends[0])
+    return covers and at_end
