@@ -94,7 +94,7 @@ JOIN_SLOPE = 0.05
 # at most about one), runs across EDGE_TO_EDGE of a picture unless the digit fills DIGIT_FILLS of
 # that side (a picture cropped to a 7 has its bar from edge to edge), or is a side of a box around
 # the digit: ends and lengths matching within BOX_ALIGN of a side.
-LINE_BAND = 4
+LINE_BAND = 6
 # Lines of the paper are sought among pixels darker than its noise and than FAINT_LINE.
 FAINT_LINE = 0.04
 # A "line" whose band is more than this share ink lies inside a wide stroke.
@@ -104,6 +104,7 @@ RULE_LENGTH = 1.3
 EDGE_TO_EDGE = 0.9
 DIGIT_FILLS = 0.8
 BOX_ALIGN = 0.15
+BOX_SIDE_SEEN = 0.5
 
 FULL_INK = 255
 
@@ -528,9 +529,10 @@ def _facing(one, other):
 
 
 def _joins(line, span, ends):
-    """Whether a line runs across `span` (the places of two parallel lines) at one of their `ends`."""
+    """Whether a line runs along BOX_SIDE_SEEN of `span` (between the places of two parallel lines)
+    at one of their `ends`."""
     start, end, _, _ = line.along(line.horizontal)
-    reach = BOX_ALIGN * (span[1] - span[0])
-    covers = start <= span[0] + reach and end >= span[1] - reach
+    # Half of the side is enough: a side may be cut short by the picture or broken by a stroke.
+    covers = min(end, span[1]) - max(start, span[0]) >= BOX_SIDE_SEEN * (span[1] - span[0])
     at_end = min(abs(_place(line) - ends[0]), abs(_place(line) - ends[1])) <= BOX_ALIGN * (ends[1] - ends[0])
     return covers and at_end
