@@ -6,8 +6,11 @@ import pytest
 from gradio.data_classes import FileData
 from PIL import Image
 
+from tests.paper_photos import png_bomb
+
 from lenet.web.components import (
     DigitSketchpad,
+    PhotoInput,
     PreviewImage,
     check_image_file,
     write_png_atomically,
@@ -43,13 +46,21 @@ def test_concurrent_writes_of_the_same_preview_never_expose_a_partial_file(tmp_p
     assert set(sizes) <= {size}
 
 
-def test_upload_check_refuses_oversized_and_non_images(tmp_path):
-    big = tmp_path / "big.png"
-    Image.new("L", (5000, 10)).save(big)
-    with pytest.raises(gr.Error, match="5000×10 pixels"):
-        check_image_file(FileData(path=str(big)))
+def test_upload_check_bounds_pixels_not_sides_and_refuses_non_images(tmp_path):
+    # Only the header is read: these files declare their size and hold almost nothing.
+    with pytest.raises(gr.Error, match="8000×8000 pixels \\(64 megapixels\\); the limit is 50 megapixels"):
+        check_image_file(png_bomb(8000, 8000))
+    check_image_file(png_bomb(5712, 4284))  # A 24 MP phone photo, wider than the old 4096 px limit.
     with pytest.raises(gr.Error, match="not an image"):
         check_image_file(b"GIF89a but not really")
     small = tmp_path / "small.png"
     Image.new("L", (800, 800)).save(small)
     check_image_file(FileData(path=str(small)))
+
+
+def test_the_photo_input_hands_its_file_over_unopened(tmp_path):
+    text = tmp_path / "not_a_photo.jpg"
+    text.write_text("Gradio would open this with PIL and fail with its generic error")
+    assert PhotoInput().get_block_name() == "image"
+    assert PhotoInput(type="filepath").preprocess(FileData(path=str(text))) == str(text)
+    assert PhotoInput(type="filepath").preprocess(None) is None
