@@ -171,8 +171,9 @@ def ink_darkness(pixels):
 def _light_on_dark(lightness, light):
     """uint8 (H, W) lightness, bool (H, W) its lighter side (Otsu's) -> whether the ink is the
     lighter: most of the border is on the dark side, and the pixels far from the commonest
-    lightness (the ground's) lie above it, not below. Either alone is fooled: a picture cropped to
-    a bold digit has ink on its border; a vignette darkens a photo's border."""
+    lightness (the ground's) lie above it, not below; in a photo with both, the thinner of the two
+    is the ink. Each alone is fooled: a picture cropped to a bold digit has ink on its border; a
+    vignette darkens a photo's border; a shadow over most of a photo leaves its lit paper above."""
     border = np.concatenate([light[0], light[-1], light[1:-1, 0], light[1:-1, -1]])
     if border.mean() >= 1 - DARK_GROUND_BORDER:
         return False
@@ -180,7 +181,12 @@ def _light_on_dark(lightness, light):
     ground = int(np.argmax(np.convolve(counts, np.ones(9), mode="same")))
     below = counts[: max(0, ground - INK_CONTRAST + 1)].sum()
     above = counts[ground + INK_CONTRAST :].sum()
-    return above > below
+    if max(lightness.shape) <= SMALL_PICTURE or not (above and below):
+        return above > below
+    # A photo with both: ink is drawn in strokes, and the other side is paper in or out of a shadow.
+    lighter = lightness >= ground + INK_CONTRAST
+    darker = lightness <= ground - INK_CONTRAST
+    return stroke_width(lighter) < stroke_width(darker)
 
 
 def estimate_paper(pixels, light):
