@@ -78,6 +78,10 @@ LOCAL_REACH = 1.5
 # width) before thresholding: grain inside a stroke is not a gap in it.
 GRAINY_WIDTH = 4.0
 GRAIN_SMOOTHING = 0.25
+# Gaps in a stroke up to about twice GAP_CLOSING of its width, and LONGEST_GAP pixels, are closed:
+# a pen that skipped, not the loop of a bold 0.
+GAP_CLOSING = 1.0
+LONGEST_GAP = 4
 
 # Straight lines are sought on a copy whose long side is about LINE_GRID_SIDE pixels, at least
 # SHORTEST_LINE of it long and within MAX_TILT degrees of a row or a column (a photo is rarely square
@@ -139,6 +143,7 @@ def paper_ink(pixels):
     # when the digit is enlarged; everything else that is not ink is paper.
     ring = cv2.dilate(mask.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
     ink[~ring | (~mask & (ink >= FULL_INK / 2))] = 0
+    np.maximum(ink, FULL_INK / 2, out=ink, where=mask)
     return np.rint(ink).astype(np.uint8)
 
 
@@ -259,7 +264,9 @@ def separate_ink(darkness):
     if large:
         # A grain of paper or a skip of the pen inside a stroke keeps its grey level, not paper's,
         # so it reads as the stroke it interrupts once the digit is resampled.
-        mask = cv2.morphologyEx(mask.view(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).view(bool)
+        span = 2 * round(min(GAP_CLOSING * width, LONGEST_GAP)) + 1
+        disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (span, span))
+        mask = cv2.morphologyEx(mask.view(np.uint8), cv2.MORPH_CLOSE, disk).view(bool)
     return Separation(darkness, threshold, mask, darkness > max(noise, FAINT_LINE))
 
 
