@@ -349,7 +349,8 @@ def remove_rules(separated):
             # A rule runs on across the paper, also where Hough lost it beside a stroke.
             line = line.across_picture(mask.shape)
             band = line.band(mask.shape)
-        rules[line.horizontal] |= band & faint & (darkness < RULE_DARKER * _line_darkness(line, band, darkness))
+        on_line = _line_pixels(line, band & faint)
+        rules[line.horizontal] |= on_line & (darkness < RULE_DARKER * _line_darkness(line, band, darkness))
     removed = rules[True] | rules[False]
     kept = _without_slivers(mask & ~removed, removed, lines[0].thickness)
     if not kept.any() or kept.sum() == mask.sum():
@@ -372,6 +373,27 @@ def _without_slivers(kept, removed, thickness):
     away = np.zeros(count, bool)
     away[labels[kept & ~near]] = True
     return away[labels] & kept
+
+
+def _line_pixels(line, candidates):
+    """A line, bool (H, W) ink in its band -> bool (H, W): the pixels of the line itself, within
+    half its own thickness (and a pixel) of its centre, fitted to the ink by least squares; a
+    stroke running beside the line, inside the band, stays."""
+    rows, columns = np.nonzero(candidates)
+    if rows.size < 2:
+        return candidates
+    along, across = (columns, rows) if line.horizontal else (rows, columns)
+    along, across = along.astype(np.float64), across.astype(np.float64)
+    residual = across - np.polyval(np.polyfit(along, across, 1), along)
+    # The line's own pixels lie evenly across its thickness t: their median distance is t / 4.
+    core = np.abs(residual) <= 2 * np.median(np.abs(residual)) + 1
+    if core.sum() >= 2:
+        residual = across - np.polyval(np.polyfit(along[core], across[core], 1), along)
+    half = 2 * np.median(np.abs(residual[core])) + 1
+    pixels = np.zeros_like(candidates)
+    keep = np.abs(residual) <= half
+    pixels[rows[keep], columns[keep]] = True
+    return pixels
 
 
 def _line_darkness(line, band, darkness):
