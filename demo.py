@@ -12,7 +12,7 @@ import gradio as gr
 from lenet.config import BRUSH_RADIUS, CANVAS_SIZE, served_model_dir, served_runtime
 from lenet.explain import PICTURE_TITLES, Explainer, look_inside
 from lenet.inference import Classifier, ModelLoadError
-from lenet.photo import open_photo
+from lenet.photo import READABLE_FORMATS, open_photo
 from lenet.preprocess import InvalidImageError
 from lenet.reader import PROMPT, DigitReader, describe_model
 from lenet.segment import split_digits
@@ -68,7 +68,7 @@ def predict_photo(path):
     """Image file (a photo or scan of digits on paper) -> what /predict returns: the
     /predict_photo endpoint."""
     if path is None:
-        raise gr.Error("Send an image file: a JPEG, PNG or WebP photo of digits on paper.")
+        raise gr.Error(f"Send an image file: a {READABLE_FORMATS} photo of digits on paper.")
     reading = _read_photo(path)
     return reading.confidences(), reading.preview()
 

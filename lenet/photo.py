@@ -48,7 +48,7 @@ def open_photo(source):
         raise
     except Image.DecompressionBombError as error:
         # PIL's own bound, far above ours, stops it before its size can be read.
-        raise InvalidImageError(_too_large("the image declares hundreds of megapixels")) from error
+        raise InvalidImageError(too_large("the image declares hundreds of megapixels")) from error
     except (OSError, SyntaxError, ValueError) as error:
         # The error's own text can name the server's temporary file: only its kind is shown.
         raise InvalidImageError(
@@ -62,11 +62,12 @@ def check_photo_size(size):
     width, height = size
     if width * height > MAX_PHOTO_PIXELS:
         raise InvalidImageError(
-            _too_large(f"the image is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels)")
+            too_large(f"the image is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels)")
         )
 
 
-def _too_large(what):
+def too_large(what):
+    """What was too large ("the image is 8000×8000 pixels") -> the message naming the limit."""
     return (f"{what}; the limit is {MAX_PHOTO_PIXELS / 1e6:.0f} megapixels. Send a smaller photo (a "
             "phone's default of 12 or 24 megapixels reads), or crop it to the digits")
 

@@ -24,10 +24,8 @@ import numpy as np
 from gradio.data_classes import FileData, ImageData
 from PIL import Image
 
-from lenet.photo import check_photo_size
+from lenet.photo import READABLE_FORMATS, check_photo_size, too_large
 from lenet.preprocess import InvalidImageError
-
-READABLE_FORMATS = "PNG, WebP or JPEG"
 
 
 class DigitSketchpad(gr.Sketchpad):
@@ -59,7 +57,10 @@ def check_image_file(file):
     try:
         with Image.open(source) as image:
             size = image.size
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+    except Image.DecompressionBombError as error:
+        raise gr.Error(f"Could not read that drawing: {too_large('it declares hundreds of megapixels')}.",
+                       print_exception=False) from error
+    except (OSError, SyntaxError, ValueError) as error:
         raise gr.Error(
             f"The drawing is not an image that can be read ({type(error).__name__}). "
             f"Send a {READABLE_FORMATS} image.",

@@ -51,6 +51,8 @@ def test_upload_check_bounds_pixels_not_sides_and_refuses_non_images(tmp_path):
     with pytest.raises(gr.Error, match="8000×8000 pixels \\(64 megapixels\\); the limit is 50 megapixels"):
         check_image_file(png_bomb(8000, 8000))
     check_image_file(png_bomb(5712, 4284))  # A 24 MP phone photo, wider than the old 4096 px limit.
+    with pytest.raises(gr.Error, match="hundreds of megapixels; the limit is 50 megapixels"):
+        check_image_file(png_bomb())  # Beyond PIL's own bound, which stops it before its size is read.
     with pytest.raises(gr.Error, match="not an image"):
         check_image_file(b"GIF89a but not really")
     small = tmp_path / "small.png"
