@@ -7,7 +7,6 @@ import pytest
 from scipy import ndimage
 
 from benchmarks.drawing import STROKES, WRITER, draw_number, draw_strokes, sketchpad
-
 from lenet.paper import paper_ink
 from lenet.preprocess import EIGHT_NEIGHBOURS, ink_map
 from lenet.reader import DigitReader

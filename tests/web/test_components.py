@@ -6,8 +6,6 @@ import pytest
 from gradio.data_classes import FileData
 from PIL import Image
 
-from tests.paper_photos import png_bomb
-
 from lenet.web.components import (
     DigitSketchpad,
     PhotoInput,
@@ -15,6 +13,7 @@ from lenet.web.components import (
     check_image_file,
     write_png_atomically,
 )
+from tests.paper_photos import png_bomb
 
 
 def test_components_render_with_gradios_own_front_end():
