@@ -9,6 +9,7 @@ bomb: a few kilobytes that would decode to gigabytes).
 
 import io
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -29,21 +30,30 @@ def open_photo(source):
     Raises InvalidImageError, saying what to send, for a file that is not an image, is damaged,
     or declares more than MAX_PHOTO_PIXELS.
     """
+    with opened_image(source) as image:
+        # draft picks the smallest DCT scale that keeps the size asked for.
+        image.draft("RGB", _reduced_size(image.size))
+        upright = ImageOps.exif_transpose(image).convert("RGB")
+        # The reader works on at most MAX_WORKING_SIDE: averaged down to it here, in C.
+        size = _reduced_size(upright.size)
+        if size != upright.size:
+            upright = upright.resize(size, Image.Resampling.BOX)
+        return np.asarray(upright)
+
+
+@contextmanager
+def opened_image(source):
+    """Path or bytes of an image file -> the PIL image, its header read and its size checked, no
+    pixel decoded yet. Whatever fails inside, while opening or decoding, becomes an
+    InvalidImageError that says what to send."""
     stream = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else Path(source)
     try:
         with warnings.catch_warnings():
             # PIL warns of large images; the bound here is stricter and says what to do.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(stream) as image:
-                check_photo_size(image.size)
-                # draft picks the smallest DCT scale that keeps the size asked for.
-                image.draft("RGB", _reduced_size(image.size))
-                upright = ImageOps.exif_transpose(image).convert("RGB")
-                # The reader works on at most MAX_WORKING_SIDE: averaged down to it here, in C.
-                size = _reduced_size(upright.size)
-                if size != upright.size:
-                    upright = upright.resize(size, Image.Resampling.BOX)
-                return np.asarray(upright)
+                _check_photo_size(image.size)
+                yield image
     except InvalidImageError:
         raise
     except Image.DecompressionBombError as error:
@@ -53,11 +63,11 @@ def open_photo(source):
         # The error's own text can name the server's temporary file: only its kind is shown.
         raise InvalidImageError(
             f"the file is not an image that can be read, or it is damaged ({type(error).__name__}); "
-            f"send a {READABLE_FORMATS} photo"
+            f"send a {READABLE_FORMATS} image"
         ) from error
 
 
-def check_photo_size(size):
+def _check_photo_size(size):
     """(width, height) from an image header -> None; InvalidImageError if over MAX_PHOTO_PIXELS."""
     width, height = size
     if width * height > MAX_PHOTO_PIXELS:

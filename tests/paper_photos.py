@@ -26,20 +26,14 @@ def paper_photo(digit="7", size=(600, 450), ink=BLACK_INK, stroke=0.03, gradient
     rng = np.random.default_rng(seed)
     paper = np.empty((height, width, 3), np.float32)
     paper[:] = np.array(WHITE_PAPER, np.float32) / 255
-    digit_height = 0.5 * height
-    left, top = 0.4 * width, 0.25 * height
+    digit_height, top = 0.5 * height, 0.25 * height
     if rules:
         picture = Image.fromarray(np.rint(paper * 255).astype(np.uint8))
         pen = ImageDraw.Draw(picture)
         for y in np.arange(top - digit_height, height, rules * digit_height):
             pen.line([(0, y), (width, y + 0.01 * width)], fill=RULE_BLUE, width=max(1, round(0.004 * height)))
         paper = np.asarray(picture, np.float32) / 255
-    mask = Image.new("L", size, 0)
-    pen = ImageDraw.Draw(mask)
-    for path in STROKES[digit]:
-        points = [(left + x * 0.6 * digit_height, top + y * digit_height) for x, y in path]
-        pen.line(points, fill=255, width=max(2, round(stroke * digit_height)), joint="curve")
-    absorbed = np.asarray(mask, np.float32) / 255
+    absorbed = _written(digit, size, max(2, round(stroke * digit_height)), joint="curve") / np.float32(255)
     if faint:
         darkest, weakest = faint
         # Pressure fades from the strongest, top left, to the weakest, bottom right.
@@ -56,6 +50,12 @@ def paper_photo(digit="7", size=(600, 450), ink=BLACK_INK, stroke=0.03, gradient
 
 def stroke_mask(digit="7", size=(600, 450), stroke=0.03):
     """bool (H, W): where paper_photo's pen went, shrunk to its centre line's neighbourhood."""
+    return _written(digit, size, max(1, round(stroke * 0.5 * size[1] / 3))) > 0
+
+
+def _written(digit, size, pen_width, joint=None):
+    """uint8 (H, W): STROKES[digit] drawn with a pen `pen_width` px wide where paper_photo writes
+    it, half the picture tall, its top left at (40 %, 25 %) of the picture."""
     width, height = size
     digit_height = 0.5 * height
     left, top = 0.4 * width, 0.25 * height
@@ -63,8 +63,8 @@ def stroke_mask(digit="7", size=(600, 450), stroke=0.03):
     pen = ImageDraw.Draw(mask)
     for path in STROKES[digit]:
         points = [(left + x * 0.6 * digit_height, top + y * digit_height) for x, y in path]
-        pen.line(points, fill=255, width=max(1, round(stroke * digit_height / 3)))
-    return np.asarray(mask) > 0
+        pen.line(points, fill=255, width=pen_width, joint=joint)
+    return np.asarray(mask)
 
 
 def jpeg_file(picture, path, orientation=None, quality=90):

@@ -24,7 +24,7 @@ import numpy as np
 from gradio.data_classes import FileData, ImageData
 from PIL import Image
 
-from lenet.photo import READABLE_FORMATS, check_photo_size, too_large
+from lenet.photo import READABLE_FORMATS, opened_image
 from lenet.preprocess import InvalidImageError
 
 
@@ -53,21 +53,9 @@ class DigitSketchpad(gr.Sketchpad):
 def check_image_file(file):
     """FileData or bytes -> None; raise gr.Error if it is not an image or has more than
     MAX_PHOTO_PIXELS pixels (read from its header, before any pixel is decoded)."""
-    source = file.path if isinstance(file, FileData) else io.BytesIO(file)
     try:
-        with Image.open(source) as image:
-            size = image.size
-    except Image.DecompressionBombError as error:
-        raise gr.Error(f"Could not read that drawing: {too_large('it declares hundreds of megapixels')}.",
-                       print_exception=False) from error
-    except (OSError, SyntaxError, ValueError) as error:
-        raise gr.Error(
-            f"The drawing is not an image that can be read ({type(error).__name__}). "
-            f"Send a {READABLE_FORMATS} image.",
-            print_exception=False,
-        ) from error
-    try:
-        check_photo_size(size)
+        with opened_image(file.path if isinstance(file, FileData) else file):
+            pass
     except InvalidImageError as error:
         raise gr.Error(f"Could not read that drawing: {error}.", print_exception=False) from error
 
