@@ -349,10 +349,10 @@ def remove_rules(separated):
             # A rule runs on across the paper, also where Hough lost it beside a stroke.
             line = line.across_picture(mask.shape)
             band = line.band(mask.shape)
-        on_line = _line_pixels(line, band & faint)
+        on_line = line_pixels(line, band & faint)
         rules[line.horizontal] |= on_line & (darkness < RULE_DARKER * _line_darkness(line, band, darkness))
     removed = rules[True] | rules[False]
-    kept = _without_slivers(mask & ~removed, removed, lines[0].thickness)
+    kept = without_slivers(mask & ~removed, removed, lines[0].thickness)
     if not kept.any() or kept.sum() == mask.sum():
         return mask
     # Where a stroke crossed a rule, the rule's pixels between stroke pixels on both sides of it
@@ -365,7 +365,7 @@ def remove_rules(separated):
     return kept
 
 
-def _without_slivers(kept, removed, thickness):
+def without_slivers(kept, removed, thickness):
     """bool (H, W) ink left, bool (H, W) line pixels removed, the lines' thickness -> the ink left
     without the slivers of a line its band missed: pieces lying wholly within `thickness` of it."""
     near = cv2.dilate(removed.view(np.uint8), np.ones((thickness, thickness), np.uint8)).view(bool)
@@ -375,7 +375,7 @@ def _without_slivers(kept, removed, thickness):
     return away[labels] & kept
 
 
-def _line_pixels(line, candidates):
+def line_pixels(line, candidates):
     """A line, bool (H, W) ink in its band -> bool (H, W): the pixels of the line itself, within
     half its own thickness (and a pixel) of its centre, fitted to the ink by least squares; a
     stroke running beside the line, inside the band, stays."""

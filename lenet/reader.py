@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lenet.config import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES
-from lenet.segment import split_digits
+from lenet.lattice import best_path
+from lenet.segment import candidate_digits
 
 PROMPT = "Draw a digit"
 PREVIEW_SCALE = 8  # 28x28 shown as 224x224, blocky on purpose: these are the model's pixels.
@@ -85,19 +86,21 @@ def top_readings(probabilities, count):
 
 
 class DigitReader:
-    """Split a drawing into digits, make each an MNIST digit, classify them in one batch."""
+    """Find a drawing's candidate digits, classify them all in one batch, and read the number along
+    the path of candidates the network finds most digit-like."""
 
     def __init__(self, classifier):
         self.classifier = classifier
 
     def read(self, drawing):
         """Sketchpad value, PIL image or array -> Reading. Raises preprocess.InvalidImageError."""
-        digits = split_digits(drawing)
-        if not digits:
+        lattice = candidate_digits(drawing)
+        if lattice is None:
             empty = np.zeros((0, IMAGE_SIZE, IMAGE_SIZE), np.float32)
             return Reading(empty, np.zeros((0, NUM_CLASSES), np.float32))
-        model_inputs = np.stack(digits)
-        return Reading(model_inputs, self.classifier.predict_batch(model_inputs))
+        probabilities = self.classifier.predict_batch(lattice.images)
+        path = best_path(lattice, probabilities)
+        return Reading(lattice.images[path], probabilities[path])
 
 
 def is_cleared(drawing):

@@ -81,7 +81,8 @@ def test_a_drawing_is_read_with_one_model_call(classifier):
             return classifier.predict_batch(images)
 
     reading = DigitReader(Counting()).read(sketchpad(known_numbers()["2026"][0]))
-    assert reading.label == "2026" and calls == [4]
+    # Every candidate digit, cut or whole, goes to the model in the one call.
+    assert reading.label == "2026" and len(calls) == 1 and calls[0] >= 4
 
 
 @pytest.mark.parametrize("thresholded", [False, True], ids=["grey", "black and white"])
