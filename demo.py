@@ -15,7 +15,6 @@ from lenet.inference import Classifier, ModelLoadError
 from lenet.photo import READABLE_FORMATS, open_photo
 from lenet.preprocess import InvalidImageError
 from lenet.reader import PROMPT, DigitReader, describe_model
-from lenet.segment import split_digits
 from lenet.web.cache_cleanup import make_cache_cleanup_safe
 from lenet.web.components import DigitSketchpad, PhotoInput, PreviewImage
 from lenet.web.corrections import (
@@ -95,7 +94,7 @@ def correct(drawing, number):
     """Sketchpad value, the right number as typed ("7", "2026") -> a note of where each digit was
     saved: the /correct endpoint."""
     try:
-        return _save_correction(split_digits(drawing), number)
+        return _save_correction(reader.read(drawing).model_inputs, number)
     except InvalidImageError as error:
         raise gr.Error(str(error)) from error
 

@@ -27,7 +27,7 @@ SEAM_REACH = 0.12
 # straighter one wins.
 SIDEWAYS_COST = 0.3
 # Two seams closer than this (mean distance, in digit heights) are one cut.
-SAME_CUT = 0.05
+SAME_CUT = 0.12
 # No stretch of a piece wider than this (in digit heights) is left without a cut: digits that
 # overlap leave no thin place.
 FILL_SPACING = 0.6

@@ -68,14 +68,14 @@ CUT_ROWS = 48
 CUTTABLE = 0.75
 # A candidate digit spans at most this many pieces between cuts: a digit cut at its own thin
 # places (a 0's middle, a 3's waist) comes apart in two or three.
-MAX_SPAN = 4
+MAX_SPAN = 8
 # A digit is rarely wider than WIDEST digit heights (a sixth of MNIST's are wider than tall, two
 # touching digits are wider still): a candidate wider pays SHAPE_COST per digit height beyond, one
 # lower than LOWEST likewise; none is wider than WIDEST_CANDIDATE, except a group left whole.
 WIDEST = 1.2
 LOWEST = 0.5
 SHAPE_COST = 4.0
-WIDEST_CANDIDATE = 1.6
+WIDEST_CANDIDATE = 1.3
 # Each digit read costs DIGIT_COST (log units): when in doubt, fewer digits.
 DIGIT_COST = 0.3
 # Cutting through a stroke costs this much (log units) per stroke crossed: touching digits share
