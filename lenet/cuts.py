@@ -54,9 +54,12 @@ def candidate_cuts(mask, height, stroke):
     # Where two digits overlap, their strokes merge into one band that any seam would cross at
     # length, and nothing marks the place in the outline: straight cuts along the writing's slant,
     # at the thin places and at least every FILL_SPACING between them, and the recognizer tells.
-    columns = np.union1d(starts, _filling(starts, margin, width - margin, FILL_SPACING * height))
+    # Where a seam gets through crossing at most one stroke, the digits only touch there.
+    tangled = starts[strokes_crossed(mask, curved) > 1]
+    columns = np.union1d(tangled, _filling(starts, margin, width - margin, FILL_SPACING * height))
     offsets = slant(mask) * (np.arange(rows) - (rows - 1) / 2)[::-1]  # Zero at the middle row.
     straight = np.clip(np.rint(columns[:, None] + offsets[None, :]).astype(int), margin, width - margin)
+    straight = straight.reshape(len(columns), rows)
     # Seams and straight cuts are thinned out each among their own kind: near a place where
     # digits overlap, a seam crossing fewer strokes is not the better cut.
     curved = _distinct(curved, strokes_crossed(mask, curved), SAME_CUT * height)

@@ -63,9 +63,12 @@ MAX_DIGITS = 16
 # Cuts are looked for on a group shrunk (block maximum) to at most this many rows: enough to tell
 # strokes apart, and the search costs per row.
 CUT_ROWS = 48
-# Only a group at least CUTTABLE digit heights wide may hold digits that touch: two digits side by
+# Only a group at least CUTTABLE digit heights wide may hold digits that touch (CUTTABLE_BESIDE
+# when other digits stand apart beside it, as in a number written with gaps, where a digit alone
+# is as wide as it needs): two digits side by
 # side, even a 1 beside a 0, are about as wide as tall, and most single digits are narrower.
 CUTTABLE = 0.75
+CUTTABLE_BESIDE = 1.0
 # A candidate digit spans at most this many pieces between cuts: a digit cut at its own thin
 # places (a 0's middle, a 3's waist) comes apart in two or three.
 MAX_SPAN = 8
@@ -137,7 +140,8 @@ def candidate_digits(drawing):
         inks = [inks[digits[0]]] if digits else []
         wholes = [whole]
     height = _digit_height(boxes, groups) * factor
-    lattice = _LatticeBuilder(height, factor, normalized)
+    cuttable = CUTTABLE if len(inks) == 1 else CUTTABLE_BESIDE
+    lattice = _LatticeBuilder(height, factor, normalized, cuttable)
     for (part, owned), whole in zip(inks, wholes):
         if whole is not None:
             lattice.add_group(part, owned, whole)
@@ -156,8 +160,9 @@ def split_digits(drawing):
 class _LatticeBuilder:
     """Collects each group's candidate digits, left to right, into one Lattice."""
 
-    def __init__(self, digit_height, factor, normalized):
+    def __init__(self, digit_height, factor, normalized, cuttable):
         self.digit_height = digit_height  # in pixels of the ink
+        self.cuttable = cuttable  # the narrowest group that may be cut, in digit heights
         self.factor = factor  # ink pixels per pixel of the groups' masks
         self.normalized = normalized
         self.images, self.starts, self.ends, self.penalties = [], [], [], []
@@ -176,7 +181,7 @@ class _LatticeBuilder:
         mask = block_max(owned, shrink)
         scale = self.factor * shrink  # ink pixels per pixel of `mask`
         height = self.digit_height / scale
-        if mask.shape[1] < CUTTABLE * height:
+        if mask.shape[1] < self.cuttable * height:
             cuts, crossings = np.zeros((0, mask.shape[0]), int), np.zeros(0)
         else:
             cuts, crossings = candidate_cuts(mask, height, stroke_width(mask))
