@@ -111,6 +111,11 @@ def parse_args(argv=None):
                              f"(default: {recipe.MNIST_SCANS})")
     parser.add_argument("--pen-scans", type=fraction, default=recipe.PEN_SCANS,
                         help=f"the same for this share of the pen training drawings (default: {recipe.PEN_SCANS})")
+    parser.add_argument("--junk-share", type=fraction, default=recipe.JUNK_SHARE,
+                        help=f"windows cut from pairs of touching digits as the segmenter cuts a number "
+                             f"(half digits and two digits together, trained towards 'none of them', and "
+                             f"digits carrying bits of a neighbour) added to every batch, as a share of "
+                             f"its size; 0 adds none (default: {recipe.JUNK_SHARE})")
     parser.add_argument("--pen-validation-writers", type=positive_int, default=recipe.PEN_VALIDATION_WRITERS,
                         help=f"pen writers held out whole for validation and model selection "
                              f"(default: {recipe.PEN_VALIDATION_WRITERS})")

@@ -99,7 +99,15 @@ def export_saved_model(model, directory):
         input_signature=[image_spec],
     )
     archive.write_out(str(directory), verbose=False)
-    model.save(f"{directory}/{KERAS_FILENAME}", include_optimizer=False)
+    uncompiled(model).save(f"{directory}/{KERAS_FILENAME}")
+
+
+def uncompiled(model):
+    """The same layers and weights without the training loss and metric, which are the trainer's own
+    (pipeline.py): the Keras file then loads anywhere, and fine-tuning compiles it afresh."""
+    copy = type(model).from_config(model.get_config())
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def export_litert(saved_model_dir, path):

@@ -1,11 +1,13 @@
-"""Input pipelines and optimizer setup for training LeNet-5 on MNIST (and pen drawings)."""
+"""Input pipelines, loss and optimizer setup for training LeNet-5 on MNIST (and pen drawings, and junk)."""
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from lenet.config import NUM_CLASSES
 from lenet.train.augment import augment_batch
 from lenet.train.parallel import map_in_processes
+from lenet.train.segments import JUNK_LABEL
 
 # Floor of the cosine learning-rate decay, as a fraction of the initial rate.
 FINAL_LEARNING_RATE_FRACTION = 0.01
@@ -42,18 +44,25 @@ def as_app_sees_it(image):
     return image if result is None else result
 
 
-def training_dataset(images, labels, batch_size, seed, augment_strength, pen=None, pen_share=0.0):
+def training_dataset(images, labels, batch_size, seed, augment_strength, pen=None, pen_share=0.0,
+                     junk=None, junk_share=0.0):
     """An endless, shuffled, batched (and, if strength > 0, augmented) tf.data pipeline.
 
     With `pen` = (images, labels), every batch holds round(pen_share * batch_size) pen drawings
-    and MNIST digits for the rest, so each step sees both kinds of handwriting.
+    and MNIST digits for the rest, so each step sees both kinds of handwriting. With `junk`
+    (windows cut from pairs, lenet/train/segments.py), round(junk_share * batch_size) windows come
+    on top: the digits of a step stay those of a run without them.
     """
     pen_count = round(pen_share * batch_size) if pen is not None else 0
-    dataset = _shuffled_batches(images, labels, batch_size - pen_count, seed)
-    if pen_count:
-        pen_batches = _shuffled_batches(*pen, pen_count, seed + 1)
-        dataset = tf.data.Dataset.zip((dataset, pen_batches)).map(
-            lambda mnist, drawn: (tf.concat([mnist[0], drawn[0]], 0), tf.concat([mnist[1], drawn[1]], 0))
+    junk_count = round(junk_share * batch_size) if junk is not None else 0
+    streams = [_shuffled_batches(images, labels, batch_size - pen_count, seed)]
+    streams += [_shuffled_batches(*extra, count, seed + number)
+                for number, (extra, count) in enumerate([(pen, pen_count), (junk, junk_count)], start=1) if count]
+    dataset = streams[0]
+    if len(streams) > 1:
+        dataset = tf.data.Dataset.zip(tuple(streams)).map(
+            lambda *batches: (tf.concat([batch[0] for batch in batches], 0),
+                              tf.concat([batch[1] for batch in batches], 0))
         )
     if augment_strength > 0:
         # Stateless seeds from (seed, batch number): the same run draws the same distortions.
@@ -80,14 +89,44 @@ def evaluation_dataset(images, labels, batch_size=1000):
     return dataset.batch(batch_size)
 
 
+def digit_or_junk_crossentropy(labels, probabilities):
+    """Per example: cross-entropy to the label for a digit (0-9), to the uniform distribution over
+    the ten digits for JUNK_LABEL, so the model answers "none of them" with a flat output.
+
+    labels (N,) or (N, 1) int, probabilities (N, 10) -> (N,) losses.
+    """
+    labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
+    is_junk = tf.equal(labels, JUNK_LABEL)
+    digit = keras.losses.sparse_categorical_crossentropy(tf.where(is_junk, 0, labels), probabilities)
+    # The same clipping as Keras's cross-entropy, so a digit's loss is exactly the usual one.
+    clipped = tf.clip_by_value(probabilities, keras.backend.epsilon(), 1 - keras.backend.epsilon())
+    uniform = -tf.reduce_sum(tf.math.log(clipped), axis=-1) / NUM_CLASSES
+    return tf.where(is_junk, uniform, digit)
+
+
+class DigitAccuracy(keras.metrics.SparseCategoricalAccuracy):
+    """Accuracy over the digit examples only, named "accuracy": junk has no right answer, and the
+    figures stay comparable with runs trained without it."""
+
+    def __init__(self, name="accuracy", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        labels = tf.reshape(tf.cast(y_true, tf.int32), [-1])
+        is_digit = tf.cast(tf.not_equal(labels, JUNK_LABEL), tf.float32)
+        if sample_weight is not None:
+            is_digit *= tf.reshape(tf.cast(sample_weight, tf.float32), [-1])
+        return super().update_state(tf.where(is_digit > 0, labels, 0), y_pred, is_digit)
+
+
 def compile_for_training(model, learning_rate, total_steps):
-    """Adam with a cosine-decayed learning rate and sparse cross-entropy; accuracy as the metric."""
+    """Adam with a cosine-decayed learning rate and digit_or_junk_crossentropy; accuracy over digits."""
     schedule = keras.optimizers.schedules.CosineDecay(
         learning_rate, decay_steps=total_steps, alpha=FINAL_LEARNING_RATE_FRACTION
     )
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        loss=digit_or_junk_crossentropy,
+        metrics=[DigitAccuracy()],
     )
     return model

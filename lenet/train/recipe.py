@@ -21,6 +21,7 @@ from lenet.train.pendigits import (
     writer_split,
 )
 from lenet.train.scans import scan_copies, with_scan_copies
+from lenet.train.segments import JUNK_LABEL, cut_windows
 
 # Each default has a flag in train_model.py whose help repeats it.
 EPOCHS = 30
@@ -48,6 +49,13 @@ PEN_STROKE_SHIFT = 0.03
 # that users upload (docs/TRAINING.md).
 MNIST_SCANS = 0.10
 PEN_SCANS = 0.25
+# Windows cut from pairs of touching digits as the segmenter cuts a number (lenet/train/segments.py):
+# half digits and two digits together trained towards "none of them", digits carrying bits of a
+# neighbour towards their own label. JUNK_SHARE of a batch's size is added to every batch, on top of its
+# digits (docs/TRAINING.md).
+JUNK_SHARE = 0.05
+JUNK_WINDOWS = 30_000  # Cut once per run (about 7 s on 2 cores); augmentation varies them further.
+JUNK_PEN_PAIRS = 0.5  # Share of the pairs made of pen drawings, the app's own kind of ink; MNIST the rest.
 TUNE_DIR = PROJECT_ROOT / "tuning"  # Git-ignored; keeps searches resumable.
 # What --tune searches, starting from this recipe; flags that set these by hand are ignored then.
 RECIPE = {"variant": VARIANT, "learning_rate": LEARNING_RATE, "batch_size": BATCH_SIZE,
@@ -105,6 +113,24 @@ def with_scans(x_fit, y_fit, args, pen):
         images, labels = np.concatenate([images, pen_images]), np.concatenate([labels, pen_labels])
     if len(images) > len(x_fit):
         print(f"Made {len(images) - len(x_fit):,} scan copies in {time.perf_counter() - started:.0f} s.")
+    return images, labels
+
+
+def cut_junk(x_fit, y_fit, args, pen):
+    """Windows cut from pairs of training digits (MNIST's, and the pen drawings if given) for
+    args.junk_share of every batch: (uint8 (M, 28, 28), labels, JUNK_LABEL for junk); None if 0."""
+    if args.junk_share == 0:
+        return None
+    started = time.perf_counter()
+    count = min(JUNK_WINDOWS, len(x_fit))  # A smoke run (--limit) cuts few.
+    pen_count = round(JUNK_PEN_PAIRS * count) if pen is not None else 0
+    images, labels = cut_windows(x_fit, y_fit, count - pen_count, args.seed + 3)
+    if pen_count:
+        pen_images, pen_labels = cut_windows(*pen.train, pen_count, args.seed + 4)
+        images, labels = np.concatenate([images, pen_images]), np.concatenate([labels, pen_labels])
+    junk = int(np.sum(labels == JUNK_LABEL))
+    print(f"Cut {len(labels):,} windows from pairs of digits ({junk:,} junk, {len(labels) - junk:,} digits "
+          f"carrying bits of a neighbour) in {time.perf_counter() - started:.0f} s.")
     return images, labels
 
 

@@ -41,10 +41,13 @@ from lenet.train.pipeline import (
     training_dataset,
 )
 from lenet.train.recipe import (
+    JUNK_PEN_PAIRS,
+    JUNK_WINDOWS,
     PEN_BRUSH,
     PEN_SHARE,
     RECIPE,
     VALIDATION_FRACTION,
+    cut_junk,
     draw_pen_training,
     load_pen_data,
     relative_name,
@@ -53,6 +56,12 @@ from lenet.train.recipe import (
 from lenet.train.report import write_training_report
 from lenet.train.scans import SIDES as SCAN_SIDES
 from lenet.train.scans import THRESHOLDED_SHARE
+from lenet.train.segments import (
+    KIND_SHARES,
+    KINDS,
+    describe_rejection,
+    rejection_figures,
+)
 from lenet.train.selection import KeepBestOnBothPopulations
 from lenet.train.stopping import stop_training_on_signals
 from lenet.train.tuning import (
@@ -75,13 +84,15 @@ EXPORT_ERRORS = (ExportError, ExportCheckError, ModelLoadError)
 
 def train(args, x_train, y_train, callbacks=(), extra=None, pen=None):
     """Fit LeNet-5 (fresh, or from --init-from), on MNIST plus `extra` (images, labels) if given,
-    with pen drawings (a PenData) mixed into every batch if given.
+    with pen drawings (a PenData) mixed into every batch if given, and with args.junk_share > 0
+    windows cut from pairs of the training digits (lenet/train/segments.py).
 
     Returns (model, history dict, seconds). Validation is on held-out MNIST, and with pen data also
     on the held-out pen writers; the model returned is then the epoch best on both.
     """
     (x_fit, y_fit), (x_val, y_val) = split_validation(x_train, y_train, VALIDATION_FRACTION, args.seed)
     mnist_count = len(x_fit)
+    junk = cut_junk(x_fit, y_fit, args, pen)
     x_fit, y_fit = with_scans(x_fit, y_fit, args, pen)
     scan_count = len(x_fit) - mnist_count
     if extra is not None:
@@ -107,7 +118,8 @@ def train(args, x_train, y_train, callbacks=(), extra=None, pen=None):
     with stop_training_on_signals() as stop_on_signal:
         history = model.fit(
             training_dataset(x_fit, y_fit, args.batch_size, args.seed, strength,
-                             pen=pen.train if pen is not None else None, pen_share=args.pen_share),
+                             pen=pen.train if pen is not None else None, pen_share=args.pen_share,
+                             junk=junk, junk_share=args.junk_share),
             steps_per_epoch=steps_per_epoch,
             epochs=args.epochs,
             validation_data=evaluation_dataset(x_val, y_val),
@@ -148,6 +160,9 @@ def metadata(args, model, history, seconds, test_accuracy, app_view_accuracy, ch
                       "md5": checksums, "scan_copies": args.mnist_scans}}
     if pen is not None:
         data["pendigits"] = pen.source
+    if args.junk_share > 0:
+        data["junk"] = {"share": args.junk_share, "windows": JUNK_WINDOWS, "pen_pairs": JUNK_PEN_PAIRS,
+                        "kinds": dict(zip(KINDS, KIND_SHARES))}
     info = {
         "model": "LeNet-5",
         "variant": args.variant,
@@ -192,6 +207,10 @@ def tune(args, x_train, y_train):
         ignored.append("--no-augment")
     if ignored:
         print(f"Note: --tune searches {', '.join(ignored)}; the value given is not used.")
+    if args.junk_share > 0:
+        # The trials fit digits alone; the winner is retrained as its trial was, so it scores the same.
+        print("Note: --tune searches and trains without junk windows (--junk-share 0).")
+        args = argparse.Namespace(**{**vars(args), "junk_share": 0.0})
     (x_fit, y_fit), validation_data = split_validation(x_train, y_train, VALIDATION_FRACTION, args.seed)
     pen, pen_search = load_pen_data(argparse.Namespace(**{**vars(args), **recipe})), None
     fit_data = with_scans(x_fit, y_fit, args, pen)  # Scans of the recipe's pen drawings for every trial.
@@ -258,6 +277,9 @@ def run(args):
             _, pen_accuracy = evaluate(model, *pen.validation)
             print(f"Accuracy on the held-out pen writers ({', '.join(map(str, pen.validation_writers))}): "
                   f"{pen_accuracy:.4%} of {len(pen.validation[1]):,} drawings.")
+        rejection = rejection_figures(
+            lambda images: model.predict(to_model_input(images), batch_size=1000, verbose=0), x_test, y_test)
+        print(describe_rejection(rejection))
         if extra is not None:
             _, extra_accuracy = evaluate(model, *extra)
             print(f"Accuracy on the {len(extra[1]):,} extra drawings (trained on): {extra_accuracy:.2%}.")
@@ -265,6 +287,7 @@ def run(args):
         print(check)
         info = metadata(args, model, history, seconds, test_accuracy, app_view_accuracy,
                         dataset_checksums(dataset), data_source, len(x_train), pen, pen_accuracy) | exported
+        info["junk_rejection"] = rejection
         if extra is not None:
             info["extra_data"] = {"folders": args.extra_data, "images": len(extra[1]),
                                   "accuracy": round(extra_accuracy, 6)}

@@ -27,6 +27,7 @@ from lenet.train import export_check, recipe, trainer
 from lenet.train.export import export_saved_model
 from lenet.train.pendigits import PUBLISHED_MD5
 from lenet.train.pipeline import to_model_input
+from lenet.train.segments import JUNK_LABEL
 
 # The trainer runs on the team's data, or on stand-ins where ../shared has none (conftest.py).
 pytestmark = pytest.mark.usefixtures("training_data")
@@ -126,6 +127,9 @@ def test_smoke_run_writes_metadata_and_report(smoke_model, mnist):
     assert "of them scan copies" in stdout
     assert str(PROJECT_ROOT.parent) not in json.dumps(info)
     assert f"{info['validation_pen_accuracy']:.4%}" in stdout
+    # Windows cut from pairs of training digits, and how the model tells junk from digits.
+    assert info["data"]["junk"]["share"] == recipe.JUNK_SHARE and "windows from pairs of digits" in stdout
+    assert 0 <= info["junk_rejection"]["junk_below_half"] <= 1 and "Windows cut from MNIST test pairs" in stdout
     for name in ("curves.png", "confusion_matrix.png", "misclassified.png"):
         assert (output / "report" / name).read_bytes().startswith(b"\x89PNG")
     assert no_leftovers(output.parent) == []
@@ -211,6 +215,7 @@ def test_same_seed_gives_the_same_weights(tmp_path):
         (["--learning-rate", "nan"], "--learning-rate: must be a positive number"),
         (["--output", "."], "is not a SavedModel folder"),
         (["--pen-share", "1"], "--pen-share: must be at least 0 and below 1"),
+        (["--junk-share", "1"], "--junk-share: must be at least 0 and below 1"),
         (["--pen-data", "/no/such/folder"], "folder /no/such/folder does not exist"),
         (["--pen-data", ".", "--no-pen-data"], "--pen-data and --no-pen-data contradict"),
         (["--pen-brush", "0.2", "0.1"], "MIN 0.2 is above MAX 0.1"),
@@ -232,7 +237,7 @@ def test_help_states_every_default():
     result = run_trainer("--help")
     for flag in ("--epochs", "--batch-size", "--learning-rate", "--seed", "--variant", "--augment",
                  "--data-dir", "--output", "--limit", "--pen-data", "--pen-share", "--pen-variants",
-                 "--pen-brush", "--pen-wobble", "--pen-stroke-shift", "--pen-validation-writers"):
+                 "--pen-brush", "--pen-wobble", "--pen-stroke-shift", "--pen-validation-writers", "--junk-share"):
         assert flag in result.stdout
     assert result.stdout.count("(default:") >= 9
 
@@ -358,6 +363,16 @@ def test_scan_copies_of_both_sources_join_the_mnist_side_of_the_batches(mnist):
     assert len(unchanged) == 400
 
 
+def test_junk_windows_are_cut_from_both_sources_and_not_at_all_with_a_zero_share(mnist):
+    (x_train, y_train), (x_test, y_test) = mnist
+    pen = types.SimpleNamespace(train=(x_test[:200], y_test[:200]))  # Stand-ins for pen drawings.
+    assert recipe.cut_junk(x_train[:400], y_train[:400], train_model.parse_args(["--junk-share", "0"]), pen) is None
+    images, labels = recipe.cut_junk(x_train[:400], y_train[:400], train_model.parse_args([]), pen)
+    assert images.shape[1:] == (28, 28) and 200 < len(images) == len(labels) <= 400
+    # Both kinds: junk, and digits carrying bits of a neighbour.
+    assert 0 < np.mean(labels == JUNK_LABEL) < 1
+
+
 def test_pen_training_writers_trains_on_that_many_whole_writers(tmp_path):
     args = train_model.parse_args(["--limit", "300", "--pen-training-writers", "3", "--pen-variants", "1",
                                    "--output", str(tmp_path / "m")])
@@ -374,7 +389,7 @@ def test_no_pen_data_is_the_mnist_only_path(tmp_path, mnist):
     assert result.returncode == 0, result.stderr
     assert "Pen drawings" not in result.stdout and "pen writers" not in result.stdout
     info = json.loads((output / METADATA_FILENAME).read_text())
-    assert list(info["data"]) == ["mnist"] and "validation_pen_accuracy" not in info
+    assert list(info["data"]) == ["mnist", "junk"] and "validation_pen_accuracy" not in info
     # The same weights as training on MNIST alone without the pen code path at all.
     (x_train, y_train), _ = mnist
     args = train_model.parse_args(["--limit", "600", "--epochs", "1", "--output", str(tmp_path / "direct")])
