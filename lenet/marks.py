@@ -6,8 +6,8 @@ told apart by shape alone, before the digits are looked for:
 
 - a line is straight and longer than the ink is tall: no digit's stroke is, and it lies along the
   bottom or top of the ink, or runs through it;
-- a dot or a dash is a piece well lower than the digits, beside them rather than over or under
-  one of them, and not up where a digit's detached bar or the dot over a 1 would be.
+- a dot or a dash is a piece well lower than the digits, between two of them rather than over or
+  under one, and not up where a digit's detached bar or the dot over a 1 would be.
 """
 
 import numpy as np
@@ -20,6 +20,7 @@ from lenet.paper import find_lines, line_pixels, stroke_width, without_slivers
 # and feet of touching digits in a row (two 2s) not much more. It runs on unbroken: gaps along it
 # no longer than GAP_ALONG stroke widths (the bases of a 1 and a 2 written apart line up too).
 EDGE_ZONE = 0.25
+NUMBER_ASPECT = 1.2
 LINE_LENGTH = 1.5
 GAP_ALONG = 1.0
 # A dot, a comma or a dash is lower than this share of the tallest piece, and narrower than
@@ -62,7 +63,13 @@ def without_lines(mask):
             removed |= pixels
     if not removed.any():
         return mask
-    return without_slivers(mask & ~removed, removed, max(3, round(stroke)))
+    kept = without_slivers(mask & ~removed, removed, max(3, round(stroke)))
+    rows, columns = np.flatnonzero(kept.any(axis=1)), np.flatnonzero(kept.any(axis=0))
+    # What stands on the line is a number, wider than tall; one digit with a long foot (a wide 2)
+    # is not underlined.
+    if rows.size == 0 or np.ptp(columns) < NUMBER_ASPECT * np.ptp(rows):
+        return mask
+    return kept
 
 
 def mark_pieces(boxes):
@@ -77,7 +84,10 @@ def mark_pieces(boxes):
     middle = (boxes[:, 0] + boxes[:, 1]) / 2
     small = ~digits & (widths < MARK_WIDTH * tallest) & (middle >= band_top + MARK_LOWEST * (band_bottom - band_top))
     marks = np.zeros(len(boxes), bool)
+    middles = (boxes[:, 2] + boxes[:, 3]) / 2
     for index in np.flatnonzero(small):
         overlap = np.minimum(boxes[digits, 3], boxes[index, 3]) - np.maximum(boxes[digits, 2], boxes[index, 2])
-        marks[index] = not (overlap >= MARK_OVERLAP * widths[index]).any()
+        # Between digits: one on each side. Beside a single digit it may be a part of it.
+        between = (middles[digits] < middles[index]).any() and (middles[digits] > middles[index]).any()
+        marks[index] = between and not (overlap >= MARK_OVERLAP * widths[index]).any()
     return marks

@@ -79,8 +79,11 @@ WIDEST = 1.2
 LOWEST = 0.5
 SHAPE_COST = 4.0
 WIDEST_CANDIDATE = 1.3
+# A candidate cut out of a group is at least this many digit heights tall: a bit of a stroke or a
+# mark beside a digit, which the grouping joined to it, is not a digit of its own.
+SHORTEST_CANDIDATE = 0.45
 # Each digit read costs DIGIT_COST (log units): when in doubt, fewer digits.
-DIGIT_COST = 0.3
+DIGIT_COST = 0.6
 # Cutting through a stroke costs this much (log units) per stroke crossed: touching digits share
 # a stroke or two, a cut through the middle of a digit crosses more.
 CUT_COST = 0.3
@@ -212,7 +215,8 @@ class _LatticeBuilder:
                     continue
                 penalty = _shape_penalty(candidate, height)
                 width = np.ptp(np.flatnonzero(candidate.any(axis=0))) + 1
-                if width > WIDEST_CANDIDATE * height:
+                tall = np.ptp(np.flatnonzero(candidate.any(axis=1))) + 1
+                if width > WIDEST_CANDIDATE * height or tall < SHORTEST_CANDIDATE * height:
                     continue
                 image = self.normalized(_between(part, boundaries[start], boundaries[end], scale / detail))
                 if image is not None:
