@@ -52,8 +52,8 @@ PEN_SCANS = 0.25
 # Windows cut from pairs of touching digits as the segmenter cuts a number (lenet/train/segments.py):
 # half digits and two digits together trained towards "none of them", digits carrying bits of a
 # neighbour towards their own label. JUNK_SHARE of a batch's size is added to every batch, on top of its
-# digits (docs/TRAINING.md).
-JUNK_SHARE = 0.05
+# digits: the least tried that lets touching numbers be cut; more costs single digits (docs/TRAINING.md).
+JUNK_SHARE = 0.03
 JUNK_WINDOWS = 30_000  # Cut once per run (about 7 s on 2 cores); augmentation varies them further.
 JUNK_PEN_PAIRS = 0.5  # Share of the pairs made of pen drawings, the app's own kind of ink; MNIST the rest.
 TUNE_DIR = PROJECT_ROOT / "tuning"  # Git-ignored; keeps searches resumable.
