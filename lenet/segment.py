@@ -134,7 +134,7 @@ def candidate_digits(drawing):
         wholes = [normalized(part) for part, _ in inks]
         digits = [index for index, whole in enumerate(wholes) if whole is not None]
     else:
-        digits = [0]
+        digits = list(range(len(inks)))  # One group, or none when every piece is a speck.
     if len(digits) <= 1:
         # One digit, or one with specks beside it: read the whole drawing, exactly as a single digit.
         whole = ink_to_mnist(ink, found=found, on_canvas=on_canvas)
@@ -142,7 +142,7 @@ def candidate_digits(drawing):
             return None
         inks = [inks[digits[0]]] if digits else []
         wholes = [whole]
-    height = _digit_height(boxes, groups) * factor
+    height = _digit_height(boxes, groups) * factor if inks else 0.0
     cuttable = CUTTABLE if len(inks) == 1 else CUTTABLE_BESIDE
     lattice = _LatticeBuilder(height, factor, normalized, cuttable)
     for (part, owned), whole in zip(inks, wholes):
