@@ -41,7 +41,7 @@ def candidate_cuts(mask, height, stroke):
     """bool (h, w) piece of ink, digit height and stroke width in its pixels -> (cuts, crossings).
 
     cuts: int (n, h), sorted left to right and never crossing each other (each row's boundaries
-    are in order); crossings: float (n,), the strokes each cut passes through. n may be 0.
+    are in order); crossings: int (n,), the strokes each cut passes through. n may be 0.
     """
     rows, width = mask.shape
     margin = max(1, round(EDGE_MARGIN * stroke))
@@ -51,18 +51,18 @@ def candidate_cuts(mask, height, stroke):
     if len(starts) == 0:
         return np.zeros((0, rows), int), np.zeros(0)
     curved = seams(mask, starts, max(2, round(SEAM_REACH * height)), margin)
+    curved_crossed = strokes_crossed(mask, curved)
     # Where two digits overlap, their strokes merge into one band that any seam would cross at
     # length, and nothing marks the place in the outline: straight cuts along the writing's slant,
-    # at the thin places and at least every FILL_SPACING between them, and the recognizer tells.
-    # Where a seam gets through crossing at most one stroke, the digits only touch there.
-    tangled = starts[strokes_crossed(mask, curved) > 1]
+    # where a seam crosses more than one stroke (where it crosses at most one, the digits only
+    # touch) and at least every FILL_SPACING, and the recognizer tells.
+    tangled = starts[curved_crossed > 1]
     columns = np.union1d(tangled, _filling(starts, margin, width - margin, FILL_SPACING * height))
     offsets = slant(mask) * (np.arange(rows) - (rows - 1) / 2)[::-1]  # Zero at the middle row.
     straight = np.clip(np.rint(columns[:, None] + offsets[None, :]).astype(int), margin, width - margin)
-    straight = straight.reshape(len(columns), rows)
     # Seams and straight cuts are thinned out each among their own kind: near a place where
     # digits overlap, a seam crossing fewer strokes is not the better cut.
-    curved = _distinct(curved, strokes_crossed(mask, curved), SAME_CUT * height)
+    curved = _distinct(curved, curved_crossed, SAME_CUT * height)
     straight = _distinct(straight, strokes_crossed(mask, straight), SAME_CUT * height)
     cuts = np.concatenate([curved, straight])
     cuts = _distinct(cuts, strokes_crossed(mask, cuts), 1.0)
